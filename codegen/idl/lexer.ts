@@ -1,0 +1,167 @@
+/**
+ * Tokenizer for `.matter` files. Words are returned as identifiers; the parser decides from context
+ * whether a word is a keyword (as upstream's contextual LALR lexer does), so keywords stay usable as
+ * names (`boolean boolean = 0;`). Comments are skipped; a `/** … *\/` comment is remembered with the
+ * offset of the first non-blank character after it, where it becomes a description.
+ */
+import { CodegenInputError, lineColumnOf } from '../errors.js';
+
+export const Tok = { Id: 0, Int: 1, Str: 2, Punct: 3, Eof: 4 } as const;
+export type Tok = (typeof Tok)[keyof typeof Tok];
+
+export interface Token {
+  kind: Tok;
+  /** Identifier text, integer digits (`0x..` kept), punctuation char, or the decoded string. */
+  text: string;
+  start: number;
+  end: number;
+}
+
+export interface DocComment {
+  /** Offset of the first character that is not ' ', \t, \n or \r after the comment. */
+  anchor: number;
+  text: string;
+}
+
+const PUNCT = new Set('{}()[];:=,<>-'.split('').map((c) => c.charCodeAt(0)));
+
+function isIdStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+}
+function isIdPart(c: number): boolean {
+  return isIdStart(c) || (c >= 48 && c <= 57);
+}
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+function isHexDigit(c: number): boolean {
+  return isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+}
+function isBlank(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
+}
+
+export class Lexer {
+  readonly docComments: DocComment[] = [];
+  #pos = 0;
+
+  constructor(
+    readonly text: string,
+    readonly file: string,
+  ) {}
+
+  error(offset: number, detail: string): CodegenInputError {
+    const { line, column } = lineColumnOf(this.text, offset);
+    return new CodegenInputError(this.file, line, column, detail);
+  }
+
+  next(): Token {
+    const text = this.text;
+    const n = text.length;
+    let p = this.#skipTrivia();
+    if (p >= n) return { kind: Tok.Eof, text: '', start: n, end: n };
+    const c = text.charCodeAt(p);
+    const start = p;
+    if (isIdStart(c)) {
+      p++;
+      while (p < n && isIdPart(text.charCodeAt(p))) p++;
+      this.#pos = p;
+      return { kind: Tok.Id, text: text.slice(start, p), start, end: p };
+    }
+    if (isDigit(c)) {
+      if (c === 48 && text.charCodeAt(p + 1) === 120 /* x */ && isHexDigit(text.charCodeAt(p + 2))) {
+        p += 2;
+        while (p < n && isHexDigit(text.charCodeAt(p))) p++;
+      } else {
+        while (p < n && isDigit(text.charCodeAt(p))) p++;
+      }
+      this.#pos = p;
+      return { kind: Tok.Int, text: text.slice(start, p), start, end: p };
+    }
+    if (c === 34 /* " */) return this.#string(start);
+    if (PUNCT.has(c)) {
+      this.#pos = p + 1;
+      return { kind: Tok.Punct, text: text[p]!, start, end: p + 1 };
+    }
+    throw this.error(p, `unexpected character ${JSON.stringify(text[p])}`);
+  }
+
+  #skipTrivia(): number {
+    const text = this.text;
+    const n = text.length;
+    let p = this.#pos;
+    for (;;) {
+      while (p < n && isBlank(text.charCodeAt(p))) p++;
+      if (text.charCodeAt(p) !== 47 /* / */) break;
+      const c2 = text.charCodeAt(p + 1);
+      if (c2 === 47) {
+        const eol = text.indexOf('\n', p + 2);
+        p = eol === -1 ? n : eol;
+      } else if (c2 === 42 /* * */) {
+        const close = text.indexOf('*/', p + 2);
+        if (close === -1) throw this.error(p, 'found an unterminated /* comment, expected */ before the end of the file');
+        const end = close + 2;
+        if (text.charCodeAt(p + 2) === 42) {
+          let anchor = end;
+          while (anchor < n && isBlank(text.charCodeAt(anchor))) anchor++;
+          // upstream: token.value[3:-2].strip()
+          const inner = end - p >= 5 ? text.slice(p + 3, end - 2) : '';
+          this.docComments.push({ anchor, text: inner.trim() });
+        }
+        p = end;
+      } else break;
+    }
+    this.#pos = p;
+    return p;
+  }
+
+  #string(start: number): Token {
+    const text = this.text;
+    let p = start + 1;
+    let out = '';
+    let chunk = p;
+    for (;;) {
+      if (p >= text.length || text.charCodeAt(p) === 10) {
+        throw this.error(start, 'found an unterminated string, expected a closing " on the same line');
+      }
+      const c = text.charCodeAt(p);
+      if (c === 34) break;
+      if (c === 92 /* \ */) {
+        out += text.slice(chunk, p);
+        const e = text[p + 1];
+        let len = 2;
+        switch (e) {
+          case 'n': out += '\n'; break;
+          case 't': out += '\t'; break;
+          case 'r': out += '\r'; break;
+          case 'b': out += '\b'; break;
+          case 'f': out += '\f'; break;
+          case '0': out += '\0'; break;
+          case '\\': out += '\\'; break;
+          case '"': out += '"'; break;
+          case "'": out += "'"; break;
+          case 'x': case 'u': case 'U': {
+            const digits = e === 'x' ? 2 : e === 'u' ? 4 : 8;
+            const hex = text.slice(p + 2, p + 2 + digits);
+            if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== digits) {
+              throw this.error(p, `found a malformed \\${e} escape, expected ${digits} hex digits`);
+            }
+            out += String.fromCodePoint(parseInt(hex, 16));
+            len = 2 + digits;
+            break;
+          }
+          default:
+            // unicode-escape keeps unknown escapes as written
+            out += '\\' + (e ?? '');
+        }
+        p += len;
+        chunk = p;
+        continue;
+      }
+      p++;
+    }
+    out += text.slice(chunk, p);
+    this.#pos = p + 1;
+    return { kind: Tok.Str, text: out, start, end: p + 1 };
+  }
+}

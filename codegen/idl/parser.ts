@@ -1,0 +1,635 @@
+/**
+ * Recursive-descent parser for the `.matter` grammar (../shared/matter/README.md, upstream
+ * matter_grammar.lark). Produces the same model as connectedhomeip's Python parser with
+ * `merge_globals=True`: duplicate clusters dropped, doc comments attached, globals merged.
+ */
+import { Lexer, Tok, type Token } from './lexer.js';
+import { mergeGlobalsIntoClusters } from './merge-globals.js';
+import { canonicalClusterKey } from './canonical-json.js';
+import {
+  ATTRIBUTE_QUALITY_ORDER,
+  COMMAND_QUALITY_ORDER,
+  EVENT_QUALITY_ORDER,
+  FIELD_QUALITY_ORDER,
+  type AccessPrivilege,
+  type ApiMaturity,
+  type Attribute,
+  type AttributeQuality,
+  type AttributeStorage,
+  type Bitmap,
+  type Cluster,
+  type Command,
+  type CommandQuality,
+  type ConstantEntry,
+  type DefaultValue,
+  type Endpoint,
+  type Enum,
+  type Event,
+  type EventPriority,
+  type EventQuality,
+  type Field,
+  type FieldQuality,
+  type Idl,
+  type Int,
+  type Struct,
+} from './model.js';
+
+interface Described {
+  description: string | null;
+}
+
+const MATURITY: Record<string, ApiMaturity> = {
+  provisional: 'PROVISIONAL',
+  internal: 'INTERNAL',
+  deprecated: 'DEPRECATED',
+  stable: 'STABLE',
+};
+const PRIVILEGE: Record<string, AccessPrivilege> = {
+  view: 'VIEW',
+  operate: 'OPERATE',
+  manage: 'MANAGE',
+  administer: 'ADMINISTER',
+};
+const PRIORITY: Record<string, EventPriority> = { critical: 'CRITICAL', info: 'INFO', debug: 'DEBUG' };
+const STORAGE: Record<string, AttributeStorage> = { ram: 'RAM', persist: 'PERSIST', callback: 'CALLBACK' };
+const ATTRIBUTE_QUALITY: Record<string, AttributeQuality | 'WRITEONLY'> = {
+  readonly: 'READABLE',
+  writeonly: 'WRITEONLY',
+  nosubscribe: 'NOSUBSCRIBE',
+  timedwrite: 'TIMED_WRITE',
+};
+const COMMAND_QUALITY: Record<string, CommandQuality> = { timed: 'TIMED_INVOKE', fabric: 'FABRIC_SCOPED' };
+
+function ordered<T>(set: Set<T>, order: readonly T[]): T[] {
+  return order.filter((q) => set.has(q));
+}
+
+export interface ParseOptions {
+  /** Upstream's default is true: clusters get copies of the global types they reference. */
+  mergeGlobals?: boolean;
+}
+
+export function parseMatterIdl(text: string, file: string, options: ParseOptions = {}): Idl {
+  return new Parser(text, file).parse(options.mergeGlobals ?? true);
+}
+
+class Parser {
+  readonly #lexer: Lexer;
+  #tok: Token;
+  /** Items a doc comment may describe, with the offset their rule starts at, per cluster. */
+  #anchors = new Map<Cluster, Array<{ pos: number; item: Described }>>();
+  #clusterAnchors: Array<{ pos: number; item: Described }> = [];
+
+  constructor(text: string, file: string) {
+    this.#lexer = new Lexer(text, file);
+    this.#tok = this.#lexer.next();
+  }
+
+  parse(mergeGlobals: boolean): Idl {
+    const idl: Idl = { globalEnums: [], globalBitmaps: [], globalStructs: [], clusters: [], endpoints: [] };
+    while (this.#tok.kind !== Tok.Eof) {
+      this.#clusterAnchors = []; // top-level types take no doc comments upstream
+      const start = this.#tok.start;
+      const w = this.#word();
+      if (w === 'endpoint') idl.endpoints.push(this.#endpoint());
+      else if (w === 'cluster' || w in MATURITY || this.#isExact('client') || this.#isExact('server')) {
+        idl.clusters.push(this.#cluster(start));
+      } else if (w === 'enum' || w === 'bitmap' || w === 'struct' || w === 'shared' || w === 'fabric_scoped') {
+        const type = this.#typeDefinition(start);
+        if (type.kind === 'enum') idl.globalEnums.push({ ...type, isGlobal: true });
+        else if (type.kind === 'bitmap') idl.globalBitmaps.push({ ...type, isGlobal: true });
+        else idl.globalStructs.push({ ...type, isGlobal: true });
+      } else {
+        throw this.#expected('struct, enum, bitmap, cluster or endpoint');
+      }
+    }
+    idl.clusters = this.#dropDuplicateClusters(idl.clusters);
+    this.#applyDocComments(idl.clusters);
+    return mergeGlobals ? mergeGlobalsIntoClusters(idl) : idl;
+  }
+
+  // ---- token helpers ------------------------------------------------------------------------
+
+  #advance(): Token {
+    const t = this.#tok;
+    this.#tok = this.#lexer.next();
+    return t;
+  }
+
+  /** The current token as a lower-cased word, or '' when it is not an identifier. */
+  #word(): string {
+    return this.#tok.kind === Tok.Id ? this.#tok.text.toLowerCase() : '';
+  }
+
+  #isExact(word: string): boolean {
+    return this.#tok.kind === Tok.Id && this.#tok.text === word;
+  }
+
+  #describe(t: Token): string {
+    switch (t.kind) {
+      case Tok.Eof: return 'end of file';
+      case Tok.Str: return `string ${JSON.stringify(t.text)}`;
+      case Tok.Int: return `number ${t.text}`;
+      case Tok.Punct: return `'${t.text}'`;
+      default: return `'${t.text}'`;
+    }
+  }
+
+  #expected(what: string, t: Token = this.#tok) {
+    return this.#lexer.error(t.start, `found ${this.#describe(t)}, expected ${what}`);
+  }
+
+  /** Consumes a keyword; case-insensitive unless `exact`. */
+  #keyword(word: string, exact = false): Token {
+    const t = this.#tok;
+    if (t.kind !== Tok.Id || (exact ? t.text !== word : t.text.toLowerCase() !== word)) {
+      throw this.#expected(`'${word}'`);
+    }
+    return this.#advance();
+  }
+
+  #acceptKeyword(word: string, exact = false): boolean {
+    const t = this.#tok;
+    if (t.kind === Tok.Id && (exact ? t.text === word : t.text.toLowerCase() === word)) {
+      this.#advance();
+      return true;
+    }
+    return false;
+  }
+
+  #punct(c: string): Token {
+    if (this.#tok.kind !== Tok.Punct || this.#tok.text !== c) throw this.#expected(`'${c}'`);
+    return this.#advance();
+  }
+
+  #acceptPunct(c: string): boolean {
+    if (this.#tok.kind === Tok.Punct && this.#tok.text === c) {
+      this.#advance();
+      return true;
+    }
+    return false;
+  }
+
+  #id(what = 'a name'): string {
+    if (this.#tok.kind !== Tok.Id) throw this.#expected(what);
+    return this.#advance().text;
+  }
+
+  #int(what = 'an integer'): Int {
+    const t = this.#tok;
+    if (t.kind !== Tok.Int) throw this.#expected(what);
+    this.#advance();
+    return toInt(t.text);
+  }
+
+  #maturity(): ApiMaturity | null {
+    const m = MATURITY[this.#word()];
+    if (m === undefined) return null;
+    this.#advance();
+    return m;
+  }
+
+  #privilege(): AccessPrivilege {
+    const p = PRIVILEGE[this.#word()];
+    if (p === undefined) throw this.#expected('a privilege (view, operate, manage or administer)');
+    this.#advance();
+    return p;
+  }
+
+  // ---- types --------------------------------------------------------------------------------
+
+  /** `[shared] enum|bitmap Name : base { entries }` or `[shared] fabric_scoped* struct Name { fields }`. */
+  #typeDefinition(start: number): Enum | Bitmap | Struct {
+    const isShared = this.#acceptKeyword('shared');
+    const w = this.#word();
+    if (w === 'enum' || w === 'bitmap') {
+      this.#advance();
+      const name = this.#id('a type name');
+      this.#punct(':');
+      const baseType = this.#id('a base type');
+      this.#punct('{');
+      const entries: ConstantEntry[] = [];
+      while (!this.#acceptPunct('}')) entries.push(this.#constantEntry());
+      const common = { name, baseType, isGlobal: false, isShared, apiMaturity: 'STABLE' as ApiMaturity, description: null, entries };
+      const type: Enum | Bitmap = w === 'enum' ? { kind: 'enum', ...common } : { kind: 'bitmap', ...common };
+      this.#anchor(start, type);
+      return type;
+    }
+    let fabricScoped = false;
+    while (this.#acceptKeyword('fabric_scoped')) fabricScoped = true;
+    if (w !== 'struct' && w !== 'fabric_scoped') {
+      throw this.#expected(isShared ? "'enum', 'bitmap', 'fabric_scoped' or 'struct'" : "'struct'");
+    }
+    this.#keyword('struct');
+    const name = this.#id('a struct name');
+    const fields = this.#fieldBlock();
+    const struct: Struct = {
+      kind: 'struct', name, tag: null, code: null, qualities: fabricScoped ? ['FABRIC_SCOPED'] : [],
+      isGlobal: false, isShared, apiMaturity: 'STABLE', description: null, fields,
+    };
+    this.#anchor(start, struct);
+    return struct;
+  }
+
+  #constantEntry(): ConstantEntry {
+    const start = this.#tok.start;
+    const apiMaturity = this.#maturity() ?? 'STABLE';
+    const name = this.#id('an entry name or }');
+    this.#punct('=');
+    const code = this.#int();
+    let specName: string | null = null;
+    if (this.#acceptPunct('[')) {
+      this.#keyword('spec_name', true);
+      this.#punct('=');
+      if (this.#tok.kind !== Tok.Str) throw this.#expected('a string');
+      specName = this.#advance().text;
+      this.#punct(']');
+    }
+    this.#punct(';');
+    const entry: ConstantEntry = { name, code, apiMaturity, specName, description: null };
+    this.#anchor(start, entry);
+    return entry;
+  }
+
+  /** `{ (field ;)* }` */
+  #fieldBlock(): Field[] {
+    this.#punct('{');
+    const fields: Field[] = [];
+    while (!this.#acceptPunct('}')) {
+      fields.push(this.#structField());
+      this.#punct(';');
+    }
+    return fields;
+  }
+
+  /** `[maturity] (optional|nullable|fabric_sensitive)* Type[<N>] name[[]] = code` */
+  #structField(): Field {
+    const apiMaturity = this.#maturity() ?? 'STABLE';
+    const qualities = new Set<FieldQuality>();
+    for (;;) {
+      const w = this.#word();
+      if (w === 'optional') qualities.add('OPTIONAL');
+      else if (w === 'nullable') qualities.add('NULLABLE');
+      else if (this.#isExact('fabric_sensitive')) qualities.add('FABRIC_SENSITIVE');
+      else break;
+      this.#advance();
+    }
+    // Upstream attaches positions to the `field` rule, which starts at the type.
+    const start = this.#tok.start;
+    const typeName = this.#id('a field type');
+    const type: Field['type'] = { name: typeName };
+    if (this.#acceptPunct('<')) {
+      type.maxLength = this.#int('a maximum length');
+      this.#punct('>');
+    }
+    const name = this.#id('a field name');
+    let isList = false;
+    if (this.#acceptPunct('[')) {
+      this.#punct(']');
+      isList = true;
+    }
+    this.#punct('=');
+    const code = this.#int('a field id');
+    const field: Field = {
+      code, name, type, isList, qualities: ordered(qualities, FIELD_QUALITY_ORDER), apiMaturity, description: null,
+    };
+    this.#anchor(start, field);
+    return field;
+  }
+
+  // ---- clusters -----------------------------------------------------------------------------
+
+  #cluster(start: number): Cluster {
+    this.#clusterAnchors = [];
+    const apiMaturity = this.#maturity() ?? 'STABLE';
+    if (!this.#acceptKeyword('client', true)) this.#acceptKeyword('server', true);
+    this.#keyword('cluster');
+    const name = this.#id('a cluster name');
+    this.#punct('=');
+    const code = this.#int('a cluster id');
+    this.#punct('{');
+    const cluster: Cluster = {
+      code, name, revision: 1, apiMaturity, description: null,
+      enums: [], bitmaps: [], structs: [], attributes: [], commands: [], events: [],
+    };
+    this.#anchor(start, cluster);
+    if (this.#word() === 'revision') {
+      const revisionStart = this.#tok.start;
+      this.#advance();
+      cluster.revision = this.#int('a revision number');
+      this.#punct(';');
+      this.#anchor(revisionStart, { description: null }); // doc comments on `revision` go nowhere
+    }
+    while (!this.#acceptPunct('}')) this.#clusterItem(cluster);
+    this.#anchors.set(cluster, this.#clusterAnchors);
+    return cluster;
+  }
+
+  #clusterItem(cluster: Cluster): void {
+    const maturity = this.#maturity();
+    const start = this.#tok.start;
+    const w = this.#word();
+    if (w === 'enum' || w === 'bitmap' || w === 'struct' || w === 'shared' || w === 'fabric_scoped') {
+      const type = this.#typeDefinition(start);
+      if (maturity) type.apiMaturity = maturity;
+      if (type.kind === 'enum') cluster.enums.push(type);
+      else if (type.kind === 'bitmap') cluster.bitmaps.push(type);
+      else cluster.structs.push(type);
+    } else if (w === 'request') {
+      this.#advance();
+      const typeStart = this.#tok.start;
+      const w2 = this.#word();
+      if (w2 !== 'struct' && w2 !== 'shared' && w2 !== 'fabric_scoped') throw this.#expected("'struct'");
+      const struct = this.#typeDefinition(typeStart) as Struct;
+      struct.tag = 'REQUEST';
+      if (maturity) struct.apiMaturity = maturity;
+      cluster.structs.push(struct);
+    } else if (w === 'response') {
+      this.#advance();
+      this.#keyword('struct');
+      const name = this.#id('a struct name');
+      this.#punct('=');
+      const code = this.#int('a response id');
+      const fields = this.#fieldBlock();
+      const struct: Struct = {
+        kind: 'struct', name, tag: 'RESPONSE', code, qualities: [], isGlobal: false, isShared: false,
+        apiMaturity: maturity ?? 'STABLE', description: null, fields,
+      };
+      this.#anchor(start, struct);
+      cluster.structs.push(struct);
+    } else if (w in ATTRIBUTE_QUALITY || w === 'attribute') {
+      const attribute = this.#attribute(start);
+      if (maturity) attribute.apiMaturity = maturity;
+      cluster.attributes.push(attribute);
+    } else if (w in COMMAND_QUALITY || w === 'command' || w === 'optional') {
+      const command = this.#command(start);
+      if (maturity) command.apiMaturity = maturity;
+      cluster.commands.push(command);
+    } else if (w in PRIORITY || this.#isExact('fabric_sensitive')) {
+      const event = this.#event(start);
+      if (maturity) event.apiMaturity = maturity;
+      cluster.events.push(event);
+    } else {
+      throw this.#expected(
+        maturity
+          ? 'enum, bitmap, struct, attribute, command or event'
+          : 'enum, bitmap, struct, attribute, command, event or }',
+      );
+    }
+  }
+
+  #attribute(start: number): Attribute {
+    const qualities = new Set<AttributeQuality>();
+    let readonly = false;
+    let writeonly = false;
+    for (;;) {
+      const q = ATTRIBUTE_QUALITY[this.#word()];
+      if (q === undefined) break;
+      this.#advance();
+      if (q === 'READABLE') readonly = true;
+      else if (q === 'WRITEONLY') writeonly = true;
+      else qualities.add(q);
+    }
+    this.#keyword('attribute');
+    let readAcl: AccessPrivilege = 'VIEW';
+    let writeAcl: AccessPrivilege = 'OPERATE';
+    if (this.#word() === 'access') {
+      this.#advance();
+      this.#punct('(');
+      if (!this.#acceptPunct(')')) {
+        do {
+          const op = this.#word();
+          if (op !== 'read' && op !== 'write') throw this.#expected("'read' or 'write'");
+          this.#advance();
+          this.#punct(':');
+          if (op === 'read') readAcl = this.#privilege();
+          else writeAcl = this.#privilege();
+        } while (this.#acceptPunct(','));
+        this.#punct(')');
+      }
+    }
+    const definition = this.#structField();
+    this.#punct(';');
+    if (readonly) qualities.add('READABLE');
+    if (writeonly) qualities.add('WRITABLE');
+    if (!readonly && !writeonly) {
+      qualities.add('READABLE');
+      qualities.add('WRITABLE');
+    }
+    // The attribute's doc comment lands on its definition (upstream overwrites the field's position).
+    this.#reanchor(definition, start);
+    return { definition, qualities: ordered(qualities, ATTRIBUTE_QUALITY_ORDER), readAcl, writeAcl, apiMaturity: 'STABLE' };
+  }
+
+  #command(start: number): Command {
+    const qualities = new Set<CommandQuality>();
+    for (;;) {
+      const q = COMMAND_QUALITY[this.#word()];
+      if (q === undefined) break;
+      this.#advance();
+      qualities.add(q);
+    }
+    if (this.#acceptKeyword('optional')) qualities.add('OPTIONAL');
+    this.#keyword('command');
+    let invokeAcl: AccessPrivilege = 'OPERATE';
+    if (this.#word() === 'access') {
+      this.#advance();
+      this.#punct('(');
+      if (!this.#acceptPunct(')')) {
+        this.#keyword('invoke');
+        this.#punct(':');
+        invokeAcl = this.#privilege();
+        this.#punct(')');
+      }
+    }
+    const name = this.#id('a command name');
+    this.#punct('(');
+    let input: string | null = null;
+    if (!this.#acceptPunct(')')) {
+      input = this.#id('a request struct name or )');
+      this.#punct(')');
+    }
+    this.#punct(':');
+    const output = this.#id('a response struct name');
+    this.#punct('=');
+    const code = this.#int('a command id');
+    this.#punct(';');
+    const command: Command = {
+      code, name, input, output, qualities: ordered(qualities, COMMAND_QUALITY_ORDER), invokeAcl,
+      apiMaturity: 'STABLE', description: null,
+    };
+    this.#anchor(start, command);
+    return command;
+  }
+
+  #event(start: number): Event {
+    const qualities = new Set<EventQuality>();
+    while (this.#acceptKeyword('fabric_sensitive', true)) qualities.add('FABRIC_SENSITIVE');
+    const priority = PRIORITY[this.#word()];
+    if (priority === undefined) throw this.#expected("an event priority ('critical', 'info' or 'debug')");
+    this.#advance();
+    if (this.#acceptKeyword('optional')) qualities.add('OPTIONAL');
+    this.#keyword('event', true);
+    let readAcl: AccessPrivilege = 'VIEW';
+    if (this.#isExact('access')) {
+      this.#advance();
+      this.#punct('(');
+      if (!this.#acceptPunct(')')) {
+        this.#keyword('read', true);
+        this.#punct(':');
+        readAcl = this.#privilege();
+        this.#punct(')');
+      }
+    }
+    const name = this.#id('an event name');
+    this.#punct('=');
+    const code = this.#int('an event id');
+    const fields = this.#fieldBlock();
+    const event: Event = {
+      code, name, priority, readAcl, qualities: ordered(qualities, EVENT_QUALITY_ORDER), apiMaturity: 'STABLE',
+      description: null, fields,
+    };
+    this.#anchor(start, event);
+    return event;
+  }
+
+  // ---- endpoints ----------------------------------------------------------------------------
+
+  #endpoint(): Endpoint {
+    this.#keyword('endpoint');
+    const endpoint: Endpoint = { number: this.#int('an endpoint number'), deviceTypes: [], clientBindings: [], serverClusters: [] };
+    this.#punct('{');
+    while (!this.#acceptPunct('}')) {
+      const w = this.#word();
+      if (this.#isExact('device')) {
+        this.#advance();
+        this.#keyword('type', true);
+        const name = this.#id('a device type name');
+        this.#punct('=');
+        const code = this.#int('a device type id');
+        this.#punct(',');
+        this.#keyword('version', true);
+        const version = this.#int('a device type version');
+        this.#punct(';');
+        endpoint.deviceTypes.push({ name, code, version });
+      } else if (w === 'binding') {
+        this.#advance();
+        this.#keyword('cluster');
+        endpoint.clientBindings.push(this.#id('a cluster name'));
+        this.#punct(';');
+      } else if (w === 'server') {
+        this.#advance();
+        this.#keyword('cluster');
+        const name = this.#id('a cluster name');
+        const instance = { name, attributes: [] as Endpoint['serverClusters'][number]['attributes'], commands: [] as string[], events: new Set<string>() };
+        this.#punct('{');
+        while (!this.#acceptPunct('}')) {
+          const e = this.#word();
+          if (e === 'emits') {
+            this.#advance();
+            this.#keyword('event');
+            instance.events.add(this.#id('an event name'));
+            this.#punct(';');
+          } else if (e === 'handle') {
+            this.#advance();
+            this.#keyword('command');
+            instance.commands.push(this.#id('a command name'));
+            this.#punct(';');
+          } else if (e in STORAGE) {
+            this.#advance();
+            this.#keyword('attribute');
+            const attrName = this.#id('an attribute name');
+            let value: DefaultValue = null;
+            if (this.#acceptKeyword('default')) {
+              this.#punct('=');
+              value = this.#defaultValue();
+            }
+            this.#punct(';');
+            instance.attributes.push({ name: attrName, storage: STORAGE[e]!, default: value });
+          } else {
+            throw this.#expected("'ram', 'persist', 'callback', 'handle', 'emits' or }");
+          }
+        }
+        endpoint.serverClusters.push({
+          name: instance.name, attributes: instance.attributes, commands: instance.commands,
+          eventsEmitted: [...instance.events].sort(),
+        });
+      } else {
+        throw this.#expected("'device type', 'binding cluster', 'server cluster' or }");
+      }
+    }
+    return endpoint;
+  }
+
+  #defaultValue(): DefaultValue {
+    const t = this.#tok;
+    if (t.kind === Tok.Int) return this.#int();
+    if (t.kind === Tok.Str) return this.#advance().text;
+    if (this.#acceptPunct('-')) {
+      const v = this.#int('an integer after -');
+      return typeof v === 'bigint' ? -v : v === 0 ? 0 : -v;
+    }
+    const w = this.#word();
+    if (w === 'true' || w === 'false') {
+      this.#advance();
+      return w === 'true';
+    }
+    throw this.#expected('a default value (integer, string, true or false)');
+  }
+
+  // ---- whole-file steps ---------------------------------------------------------------------
+
+  #anchor(pos: number, item: Described): void {
+    this.#clusterAnchors.push({ pos, item });
+  }
+
+  #reanchor(item: Described, pos: number): void {
+    for (let i = this.#clusterAnchors.length - 1; i >= 0; i--) {
+      const a = this.#clusterAnchors[i]!;
+      if (a.item === item) {
+        a.pos = pos;
+        return;
+      }
+    }
+  }
+
+  /** ZAP may emit a cluster twice; upstream keeps the first when both are identical and fails otherwise. */
+  #dropDuplicateClusters(clusters: Cluster[]): Cluster[] {
+    const byCode = new Map<string, { cluster: Cluster; key: string }>();
+    const kept: Cluster[] = [];
+    for (const cluster of clusters) {
+      const code = String(cluster.code);
+      const key = canonicalClusterKey(cluster);
+      const first = byCode.get(code);
+      if (first === undefined) {
+        byCode.set(code, { cluster, key });
+        kept.push(cluster);
+      } else if (first.key !== key) {
+        throw this.#lexer.error(
+          this.#anchors.get(cluster)![0]!.pos,
+          `found a second, different definition of cluster ${cluster.name} (${code}), expected it to be identical to the first (${first.cluster.name})`,
+        );
+      }
+    }
+    return kept;
+  }
+
+  #applyDocComments(clusters: Cluster[]): void {
+    const docs = this.#lexer.docComments;
+    if (docs.length === 0) return;
+    const byAnchor = new Map<number, string>();
+    for (const d of docs) if (!byAnchor.has(d.anchor)) byAnchor.set(d.anchor, d.text);
+    for (const cluster of clusters) {
+      for (const { pos, item } of this.#anchors.get(cluster)!) {
+        const text = byAnchor.get(pos);
+        if (text !== undefined) item.description = text;
+      }
+    }
+  }
+}
+
+function toInt(digits: string): Int {
+  if (digits.length < 16 && !digits.startsWith('0x')) return Number(digits);
+  const big = BigInt(digits);
+  return big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
+}
