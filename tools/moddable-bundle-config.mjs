@@ -17,7 +17,7 @@ export const moddableAliases = {
   buffer: path.dirname(require.resolve('buffer/package.json')) + '/index.js',
   // bl's main file pulls readable-stream; mqtt-packet's parser only needs the BufferList class.
   bl: path.dirname(require.resolve('bl/package.json')) + '/BufferList.js',
-  debug: shim('debug.js'),
+  debug: shim('debug.cjs'),
   'process-nextick-args': shim('process-nextick-args.js'),
   events: path.dirname(require.resolve('events/package.json')) + '/events.js',
 };

@@ -8,7 +8,7 @@ import { virtualTime } from './virtual-time.js';
 
 export interface ScenarioContext {
   /** Fails the scenario with `message` unless `condition` is truthy. */
-  assert(condition: unknown, message: string): asserts condition;
+  assert(condition: unknown, message: string): void;
   /** Fails unless `actual` deep-equals `expected` (primitives, arrays, plain objects, typed arrays). */
   equal(actual: unknown, expected: unknown, message: string): void;
   /** Fails unless `fn` throws (or rejects) an error whose message contains `includes`. */
@@ -102,7 +102,7 @@ function fail(reason: string): void {
 }
 
 const context: ScenarioContext = {
-  assert(condition: unknown, message: string): asserts condition {
+  assert(condition: unknown, message: string): void {
     if (!condition) throw new AssertionFailed(message);
   },
   equal(actual, expected, message) {

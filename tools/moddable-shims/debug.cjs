@@ -1,4 +1,4 @@
-// A no-op `debug`: mqtt-packet creates loggers at load time; on the device they cost only RAM.
+// A no-op `debug` (CommonJS, because its users call `require('debug')(name)`): mqtt-packet creates loggers at load time; on the device they cost only RAM.
 function createDebug() {
   const log = () => {};
   log.enabled = false;
@@ -9,4 +9,4 @@ createDebug.enable = () => {};
 createDebug.disable = () => '';
 createDebug.enabled = () => false;
 
-export default createDebug;
+module.exports = createDebug;
