@@ -1,0 +1,10 @@
+export { Provisionee, provision, isCertificateRefused, isRetryable, PENDING_DEVICE_CERT } from './provisionee.js';
+export type { ProvisioneeDependencies, ProvisioningResult, ProvisionOptions } from './provisionee.js';
+export type { ProvisioneeConfig, DeviceInfo } from './config.js';
+export * from './errors.js';
+export type { ProvisioningRecord, ProvisioningStep, CertificatePath } from './state.js';
+export { ProvisioningStateStore, STATE_KEY } from './state.js';
+export type { PayloadFormat } from './topics.js';
+export { createCertificateFromCsrTopics, createKeysAndCertificateTopics, registerThingTopics } from './topics.js';
+export { PayloadCodec } from './payloads.js';
+export { certificateCommonName, CertificateParseError } from './certificate-name.js';
