@@ -32,3 +32,12 @@ export function reportAttribute(endpoint: EndpointHandle, metadata: ClusterMetad
 export function emitEvent(endpoint: EndpointHandle, metadata: ClusterMetadata, eventId: number, fields: Record<string, unknown>, options?: ReportOptions): void {
   ownerOf(endpoint).emitEvent(endpoint, metadata, eventId, fields, options);
 }
+
+export { DataModelHandler, DATA_MODEL_DEFAULTS, epochSeconds } from './handler.js';
+export type { DataModelOptions, DataModelPlatform, DataModelCounters } from './handler.js';
+export { DEFAULT_DATA_TOPICS, resolveDataTopics } from './topics.js';
+export type { DataTopicTemplates, DataTopics } from './topics.js';
+export type { CapabilityReport } from './capability-report.js';
+export type { ReporterCounters } from './reporter.js';
+export { EVENT_NUMBER_KEY } from './event-numbers.js';
+export { utf8Length } from './utf8-length.js';
