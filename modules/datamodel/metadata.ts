@@ -9,7 +9,8 @@ export type TypeInfo =
   | { kind: 'bool' }
   /** Integers (int8..int64, uint8..uint64, and Matter's derived types such as percent, epoch_s). */
   | { kind: 'int'; matterType: string; min: number; max: number }
-  | { kind: 'float' | 'double'; matterType: string }
+  /** `min`/`max` come from a custom capability schema's JSON-schema bounds (Matter floats have none). */
+  | { kind: 'float' | 'double'; matterType: string; min?: number; max?: number }
   | { kind: 'string'; maxLength?: number }
   | { kind: 'octets'; maxLength?: number }
   | { kind: 'enum'; name: string; values: readonly number[] }
