@@ -15,6 +15,7 @@ export type { TextCodec } from './text.js';
 export type { Logger, LogLevel } from './log.js';
 export type { SystemControl } from './system.js';
 export type { Wifi, WifiStatus, AccessPoint } from './wifi.js';
+export type { Digests, IncrementalHash } from './digest.js';
 
 import type { KeyValueStorage } from './storage.js';
 import type { FirmwareSlots } from './firmware-slots.js';
@@ -28,6 +29,7 @@ import type { TextCodec } from './text.js';
 import type { Logger } from './log.js';
 import type { SystemControl } from './system.js';
 import type { Wifi } from './wifi.js';
+import type { Digests } from './digest.js';
 
 /** Everything a device needs from its platform, created once at boot. */
 export interface Platform {
@@ -43,4 +45,6 @@ export interface Platform {
   log: Logger;
   system: SystemControl;
   wifi: Wifi;
+  /** Native SHA-256, when the platform has it; the core falls back to @noble/hashes. */
+  digest?: Digests;
 }
