@@ -1,0 +1,74 @@
+// Minimal declarations of Moddable SDK runtime modules (timer, time, sntp, text, mc/config, mc/ffi)
+// and of this SDK's FFI functions (platform/moddable/native/esp-idf.c, declared in manifest.json).
+
+declare module 'timer' {
+  export type TimerId = object | number;
+  const Timer: {
+    set(callback: (id: TimerId) => void, delayMs?: number, repeatMs?: number): TimerId;
+    repeat(callback: (id: TimerId) => void, intervalMs: number): TimerId;
+    clear(id: TimerId | undefined): void;
+  };
+  export default Timer;
+}
+
+declare module 'time' {
+  const Time: {
+    /** Sets the wall clock, in seconds since the epoch. */
+    set(seconds: number): void;
+    /** Milliseconds from an arbitrary origin, monotonic. */
+    readonly ticks: number;
+    timezone: number;
+    dst: number;
+  };
+  export default Time;
+}
+
+declare module 'sntp' {
+  export default class SNTP {
+    static readonly time: number;
+    static readonly retry: number;
+    static readonly error: number;
+    constructor(options: { host: string }, callback: (message: number, value?: number) => void);
+    close(): void;
+  }
+}
+
+declare module 'text/encoder' {
+  export default class TextEncoder {
+    encode(text: string): Uint8Array;
+  }
+}
+
+declare module 'text/decoder' {
+  export default class TextDecoder {
+    constructor(label?: string, options?: { fatal?: boolean });
+    decode(bytes: ArrayBuffer | ArrayBufferView): string;
+  }
+}
+
+declare module 'mc/config' {
+  const config: Record<string, unknown>;
+  export default config;
+}
+
+declare module 'mc/ffi' {
+  /** The C functions named in manifest.json "ffi.functions" (native/esp-idf.c). */
+  export default class FFI {
+    /** esp_ota_get_running_partition: 0 for ota_0, 1 for ota_1, -1 when running from factory. */
+    mi_ota_running_slot(): number;
+    /** esp_ota_get_boot_partition: the slot the next reset boots (0/1), -1 for factory. */
+    mi_ota_boot_slot(): number;
+    /** esp_ota_get_state_partition of the running image as esp_ota_img_states_t, or -1. */
+    mi_ota_running_state(): number;
+    /** esp_ota_set_boot_partition for ota_<slot>; esp_err_t (0 = ESP_OK). */
+    mi_ota_set_boot_slot(slot: number): number;
+    /** esp_ota_mark_app_valid_cancel_rollback; esp_err_t. */
+    mi_ota_mark_valid(): number;
+    /** esp_ota_mark_app_invalid_rollback_and_reboot; returns only on failure (esp_err_t). */
+    mi_ota_rollback_and_reboot(): number;
+    /** esp_restart. */
+    mi_restart(): void;
+    /** esp_fill_random into buffer[offset, offset + length). */
+    mi_fill_random(buffer: ArrayBufferLike, offset: number, length: number): void;
+  }
+}
