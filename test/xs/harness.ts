@@ -8,11 +8,11 @@ import { virtualTime } from './virtual-time.js';
 
 export interface ScenarioContext {
   /** Fails the scenario with `message` unless `condition` is truthy. */
-  assert(condition: unknown, message: string): void;
+  assert(condition: unknown, message?: string): void;
   /** Fails unless `actual` deep-equals `expected` (primitives, arrays, plain objects, typed arrays). */
-  equal(actual: unknown, expected: unknown, message: string): void;
+  equal(actual: unknown, expected: unknown, message?: string): void;
   /** Fails unless `fn` throws (or rejects) an error whose message contains `includes`. */
-  throws(fn: () => unknown, includes: string, message: string): Promise<void>;
+  throws(fn: () => unknown, includes: string, message?: string): Promise<void>;
   /**
    * Runs `fn` in cranks of its own and records compute units and heap slots (after a GC before,
    * right after, and after a GC once done). Resolves with `fn`'s result.
@@ -102,13 +102,13 @@ function fail(reason: string): void {
 }
 
 const context: ScenarioContext = {
-  assert(condition: unknown, message: string): void {
+  assert(condition: unknown, message = 'assertion failed'): void {
     if (!condition) throw new AssertionFailed(message);
   },
-  equal(actual, expected, message) {
+  equal(actual, expected, message = 'not equal') {
     if (!deepEqual(actual, expected)) throw new AssertionFailed(`${message}: expected ${describe(expected)}, got ${describe(actual)}`);
   },
-  async throws(fn, includes, message) {
+  async throws(fn, includes, message = 'throws') {
     try {
       await fn();
     } catch (error) {
