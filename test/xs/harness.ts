@@ -260,6 +260,10 @@ function handleCommand(bytes: ArrayBuffer): { readonly result: ArrayBuffer } {
   };
 }
 
-const lane = globalThis as unknown as { handleCommand: typeof handleCommand; console: typeof laneConsole };
+const lane = globalThis as unknown as { handleCommand: typeof handleCommand; console: typeof laneConsole; trace?: (text: string) => void };
 lane.handleCommand = handleCommand;
 lane.console = laneConsole;
+// Moddable's `trace` (the device console): lines land in the scenario's log.
+lane.trace ??= (text: string) => {
+  logs.push(`trace: ${String(text).replace(/\n$/, '')}`);
+};
