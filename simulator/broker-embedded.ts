@@ -1,4 +1,4 @@
-import Aedes, { type Client } from 'aedes';
+import aedes, { type Client } from 'aedes';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import type { CloudBroker, IdentityResolver, InboundMessage } from './broker.js';
@@ -17,7 +17,8 @@ export class EmbeddedBroker implements CloudBroker {
   onMessage: (message: InboundMessage) => void = () => {};
   onClientConnected: (clientId: string, identity: Identity) => void = () => {};
   onClientDisconnected: (clientId: string, identity: Identity | null) => void = () => {};
-  readonly #aedes = new Aedes();
+  // AWS allows client ids up to 128 bytes (aedes defaults to 23).
+  readonly #aedes = aedes.createBroker({ maxClientsIdLength: 128 });
   readonly #server: Server;
   readonly #identities = new WeakMap<Client, Identity>();
   readonly #resolve: IdentityResolver;
