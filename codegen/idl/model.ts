@@ -35,6 +35,15 @@ export interface Field {
   qualities: FieldQuality[];
   apiMaturity: ApiMaturity;
   description: string | null;
+  /** Extra bounds from a custom capability schema (JSON-schema minimum/maximum/maxLength/maxItems). */
+  constraint?: ValueConstraint;
+}
+
+export interface ValueConstraint {
+  min?: number;
+  max?: number;
+  maxLength?: number;
+  maxItems?: number;
 }
 
 export interface ConstantEntry {
