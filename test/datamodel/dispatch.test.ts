@@ -88,7 +88,7 @@ beforeEach(async () => {
   registerCluster(ep, CameraAvStreamManagement, {
     videoStreamAllocate: (r: { streamUsage: number; minFrameRate: number }) => ({ videoStreamID: 7 + r.streamUsage }),
   });
-  const labels = { label: 'x', blob: new Uint8Array([1, 2]), tags: [] as string[], point: { x: 1 }, ratio: 0.5 };
+  const labels = { label: 'x', blob: new Uint8Array([1, 2]) as Uint8Array, tags: [] as string[], point: { x: 1 }, ratio: 0.5 };
   registerCluster(ep, Labels, {
     getLabel: () => labels.label,
     setLabel: (v: string) => void (labels.label = v),
