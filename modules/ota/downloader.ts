@@ -1,0 +1,274 @@
+/**
+ * Streams an image over HTTP(S) into a firmware slot: one `Range` GET from the current position to
+ * the end, cut into blocks; each full block is hashed, written to flash and then reported through
+ * `onBlockWritten` (which persists progress), with the next block filling while the previous one is
+ * written (two block buffers). A dropped connection is retried from the byte it stopped at (the
+ * partial block is still in memory); only a power loss loses the block in flight.
+ */
+import type { FirmwareSlots, HttpClient, HttpResponse, IncrementalHash, Logger, Random, SlotName, Timers, TimerHandle, TlsCredentials } from '../../platform/pal/index.js';
+import { Backoff } from '../util/backoff.js';
+import { DownloadError, ImageSizeError } from './errors.js';
+
+export interface DownloadRequest {
+  http: HttpClient;
+  slots: FirmwareSlots;
+  timers: Timers;
+  random: Random;
+  log: Logger;
+  url: string;
+  tls?: TlsCredentials;
+  /** Connect / stall timeout per request. */
+  timeoutMs?: number;
+  slot: SlotName;
+  size: number;
+  blockSize: number;
+  /** Where to start: a block boundary; bytes before it are in flash and already fed to `hash`. */
+  offset: number;
+  hash: IncrementalHash;
+  /** Called in order after each block is in flash, with the bytes now durable in the slot. */
+  onBlockWritten: (bytesWritten: number) => Promise<void>;
+  /** Consecutive attempts without progress before giving up. Default 5. */
+  maxAttempts?: number;
+  /** Retry delays (full-jitter backoff). */
+  retryBaseMs?: number;
+  retryCapMs?: number;
+}
+
+export interface DownloadStats {
+  /** Body bytes received from the network in this run (including any skipped by a server ignoring Range). */
+  bytesReceived: number;
+  requests: number;
+  retries: number;
+  resumedFrom: number;
+}
+
+/** An error worth another request (connection dropped, 5xx, 408, 429, timeout). */
+class RetryableDownloadError extends Error {}
+
+export class ImageDownload {
+  readonly #r: DownloadRequest;
+  readonly stats: DownloadStats;
+  #cancelledWith: Error | undefined;
+  #response: HttpResponse | undefined;
+  #sleep: { timer: TimerHandle; resolve: () => void } | undefined;
+  /** Block buffers: one filling, one being written. */
+  #buffers: [Uint8Array, Uint8Array];
+  #current = 0;
+  #fill = 0;
+  /** Offset in the image of the start of the filling buffer. */
+  #blockStart: number;
+  #writing: Promise<void> | undefined;
+  #writeError: unknown;
+
+  constructor(request: DownloadRequest) {
+    const { blockSize, offset, size, slots } = request;
+    if (!(blockSize > 0 && blockSize % slots.blockSize === 0)) {
+      throw new RangeError(`expected the download block size to be a multiple of the flash block size ${slots.blockSize}, got ${blockSize}`);
+    }
+    if (offset % blockSize !== 0 || offset < 0 || offset > size) {
+      throw new RangeError(`expected the resume offset to be a block boundary within 0..${size}, got ${offset}`);
+    }
+    this.#r = request;
+    this.#buffers = [new Uint8Array(blockSize), new Uint8Array(blockSize)];
+    this.#blockStart = offset;
+    this.stats = { bytesReceived: 0, requests: 0, retries: 0, resumedFrom: offset };
+  }
+
+  /** Position in the image of the next byte wanted from the network. */
+  get position(): number {
+    return this.#blockStart + this.#fill;
+  }
+
+  /** Stops the download; `run()` rejects with `reason`. */
+  cancel(reason: Error): void {
+    if (this.#cancelledWith) return;
+    this.#cancelledWith = reason;
+    this.#response?.cancel();
+    if (this.#sleep) {
+      this.#r.timers.clear(this.#sleep.timer);
+      this.#sleep.resolve();
+    }
+  }
+
+  /** Downloads the rest of the image; resolves once every byte is in flash and reported. */
+  async run(): Promise<DownloadStats> {
+    const { size, log } = this.#r;
+    const maxAttempts = this.#r.maxAttempts ?? 5;
+    const backoff = new Backoff(this.#r.random, { baseMs: this.#r.retryBaseMs ?? 250, capMs: this.#r.retryCapMs ?? 5_000 });
+    let failures = 0;
+    while (this.position < size) {
+      this.#throwIfCancelled();
+      const before = this.position;
+      try {
+        await this.#attempt();
+      } catch (error) {
+        this.#throwIfCancelled();
+        if (!(error instanceof RetryableDownloadError)) throw error;
+        failures = this.position > before ? 1 : failures + 1;
+        if (failures >= maxAttempts) {
+          throw new DownloadError(`download failed after ${failures} attempts without progress at ${this.position} of ${size} bytes: ${error.message}`, error);
+        }
+        this.stats.retries++;
+        if (this.position > before) backoff.reset();
+        const delay = backoff.next() ?? 0;
+        log.log('warn', 'ota', 'download interrupted; retrying', { position: this.position, size, delayMs: delay, error: error.message });
+        await this.#delay(delay);
+      }
+    }
+    await this.#flush();
+    return this.stats;
+  }
+
+  async #attempt(): Promise<void> {
+    const { http, url, size, tls, timeoutMs } = this.#r;
+    const start = this.position;
+    this.stats.requests++;
+    let response: HttpResponse;
+    try {
+      response = await http.get(url, {
+        range: { start, end: size - 1 },
+        ...(tls ? { tls } : {}),
+        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      });
+    } catch (error) {
+      throw new RetryableDownloadError(`request failed: ${errorText(error)}`);
+    }
+    this.#response = response;
+    if (this.#cancelledWith) response.cancel();
+    try {
+      let skip = this.#checkResponse(response, start);
+      try {
+        for await (const chunk of response.body) {
+          this.stats.bytesReceived += chunk.length;
+          let data = chunk;
+          if (skip > 0) {
+            const n = Math.min(skip, data.length);
+            skip -= n;
+            data = data.subarray(n);
+            if (data.length === 0) continue;
+          }
+          if (this.position + data.length > size) {
+            throw new ImageSizeError(size, this.position + data.length, `the server sent more than ${size} bytes`);
+          }
+          await this.#accept(data);
+        }
+      } catch (error) {
+        if (error instanceof ImageSizeError || this.#writeError !== undefined) throw error;
+        this.#throwIfCancelled();
+        throw new RetryableDownloadError(`connection lost at ${this.position} of ${size} bytes: ${errorText(error)}`);
+      }
+      this.#throwIfCancelled();
+      if (this.position < size) {
+        throw new RetryableDownloadError(`response ended at ${this.position} of ${size} bytes (truncated)`);
+      }
+    } finally {
+      response.cancel();
+      this.#response = undefined;
+    }
+  }
+
+  /** Validates status and headers; returns how many leading body bytes to skip. */
+  #checkResponse(response: HttpResponse, start: number): number {
+    const { size, url } = this.#r;
+    const { status, headers } = response;
+    const host = hostOf(url);
+    if (status === 206) {
+      const range = parseContentRange(headers['content-range']);
+      if (range) {
+        if (range.total !== undefined && range.total !== size) {
+          throw new ImageSizeError(size, range.total, `the server's file is ${range.total} bytes`);
+        }
+        if (range.start !== start) {
+          throw new DownloadError(`asked ${host} for bytes from ${start}, got a range from ${range.start}`);
+        }
+      }
+      return 0;
+    }
+    if (status === 200) {
+      const length = headers['content-length'];
+      if (length !== undefined && Number(length) !== size) {
+        throw new ImageSizeError(size, Number(length), `the server's file is ${length} bytes`);
+      }
+      // The server ignored Range: skip what is already in flash.
+      return start;
+    }
+    if (status === 416) {
+      const range = parseContentRange(headers['content-range']);
+      throw new ImageSizeError(size, range?.total ?? start, `the server has no bytes from ${start} (HTTP 416)`);
+    }
+    if (status === 408 || status === 429 || status >= 500) {
+      throw new RetryableDownloadError(`HTTP ${status} from ${host}`);
+    }
+    throw new DownloadError(`HTTP ${status} from ${host}`);
+  }
+
+  async #accept(data: Uint8Array): Promise<void> {
+    const { blockSize, size } = this.#r;
+    let offset = 0;
+    while (offset < data.length) {
+      const buffer = this.#buffers[this.#current]!;
+      const n = Math.min(blockSize - this.#fill, data.length - offset);
+      buffer.set(data.subarray(offset, offset + n), this.#fill);
+      this.#fill += n;
+      offset += n;
+      if (this.#fill === blockSize || this.position === size) await this.#commitBlock();
+    }
+  }
+
+  /** Hashes the filled buffer and starts writing it; waits for the previous block first. */
+  async #commitBlock(): Promise<void> {
+    const block = this.#buffers[this.#current]!.subarray(0, this.#fill);
+    const at = this.#blockStart;
+    this.#r.hash.update(block);
+    await this.#flush();
+    const { slots, slot, onBlockWritten } = this.#r;
+    const end = at + block.length;
+    this.#writing = slots.write(slot, at, block).then(() => onBlockWritten(end)).then(
+      () => undefined,
+      (error: unknown) => {
+        this.#writeError = error;
+      },
+    );
+    this.#current = 1 - this.#current;
+    this.#blockStart = end;
+    this.#fill = 0;
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#writing) {
+      await this.#writing;
+      this.#writing = undefined;
+    }
+    if (this.#writeError !== undefined) throw this.#writeError;
+  }
+
+  #throwIfCancelled(): void {
+    if (this.#cancelledWith) throw this.#cancelledWith;
+  }
+
+  #delay(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = this.#r.timers.set(() => {
+        this.#sleep = undefined;
+        resolve();
+      }, ms);
+      this.#sleep = { timer, resolve };
+    });
+  }
+}
+
+function parseContentRange(value: string | undefined): { start: number; total: number | undefined } | undefined {
+  if (!value) return undefined;
+  const match = /^bytes\s+(?:(\d+)-(\d+)|\*)\/(\d+|\*)$/.exec(value.trim());
+  if (!match) return undefined;
+  return { start: match[1] === undefined ? NaN : Number(match[1]), total: match[3] === '*' ? undefined : Number(match[3]) };
+}
+
+function hostOf(url: string): string {
+  const match = /^https?:\/\/([^/?#]+)/.exec(url);
+  return match ? match[1]! : 'server';
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
