@@ -415,10 +415,14 @@ function resultOf(record: ProvisioningRecord): ProvisioningResult {
   };
 }
 
-/** The broker will not take this certificate: revoked, deleted, inactive, or unknown to it. */
+/**
+ * The broker will not take this certificate: revoked, deleted, inactive, or unknown to it. Under TLS 1.3 the
+ * refusal arrives after the handshake, so it may come wrapped as the cause of a lost connection.
+ */
 export function isCertificateRefused(error: unknown): boolean {
   if (error instanceof TransportError) return error.code === 'certificate-rejected';
   if (error instanceof ConnectRefusedError) return [4, 5, 7, 0x86, 0x87].includes(error.returnCode);
+  if (error instanceof ConnectionLostError) return isCertificateRefused(error.cause);
   return false;
 }
 
