@@ -13,7 +13,7 @@
  * the new ones are complete. Chunks nobody points to (an interrupted write, or an old value whose
  * clean-up was cut short) are deleted when the storage is opened.
  *
- * Layout (domains are at most 15 characters):
+ * Layout for the default namespace 'mi.kv' (domains are at most 15 characters):
  *   mi.kv   / <key>          commit record: [0, value…] inline, or [1, seq u32, count u16, length u32, crc32 u32]
  *   mi.kvc  / <seq36>.<i36>  chunk i of the value written with sequence number seq
  *   mi.kvm  / seq            last sequence number handed out (u32), written before the chunks using it
@@ -23,9 +23,8 @@ import type { KeyValueStorage } from '../pal/index.js';
 import { ArgumentError, LimitExceededError, SdkError } from '../../modules/util/errors.js';
 import { crc32 } from './crc32.js';
 
-const VALUES = 'mi.kv';
-const CHUNKS = 'mi.kvc';
-const META = 'mi.kvm';
+const DEFAULT_NAMESPACE = 'mi.kv';
+const NAMESPACE_PATTERN = /^[A-Za-z0-9_.-]{1,14}$/;
 const SEQUENCE_KEY = 'seq';
 /** What one NVS preference holds on ESP32. */
 export const PREFERENCE_VALUE_MAX = 4000;
@@ -35,6 +34,11 @@ const COMMIT_RECORD_BYTES = 15;
 const KEY_PATTERN = /^[A-Za-z0-9_.-]{1,15}$/;
 
 export interface PreferenceStorageOptions {
+  /**
+   * Preference domain of the commit records (default 'mi.kv'); chunks go to `<namespace>c`, the
+   * sequence number to `<namespace>m`. Separate stores (the key store) use separate namespaces.
+   */
+  namespace?: string;
   /** Largest value accepted, in bytes (default 64 KiB; NVS space is the real bound). */
   maxValueBytes?: number;
   /** Chunk size (default 4,000: one NVS preference); smaller only to exercise chunking. */
@@ -66,8 +70,16 @@ function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
 export class PreferenceStorage implements KeyValueStorage {
   readonly #maxValueBytes: number;
   readonly #chunkBytes: number;
+  readonly #values: string;
+  readonly #chunks: string;
+  readonly #meta: string;
 
   constructor(options: PreferenceStorageOptions = {}) {
+    const namespace = options.namespace ?? DEFAULT_NAMESPACE;
+    if (!NAMESPACE_PATTERN.test(namespace)) throw new ArgumentError(`namespace must be 1-14 characters of [A-Za-z0-9_.-], got ${JSON.stringify(namespace)}`);
+    this.#values = namespace;
+    this.#chunks = `${namespace}c`;
+    this.#meta = `${namespace}m`;
     this.#maxValueBytes = options.maxValueBytes ?? 64 * 1024;
     this.#chunkBytes = options.chunkBytes ?? PREFERENCE_VALUE_MAX;
     if (this.#chunkBytes < 1 || this.#chunkBytes > PREFERENCE_VALUE_MAX) {
@@ -89,7 +101,7 @@ export class PreferenceStorage implements KeyValueStorage {
     const value = new Uint8Array(ref.length);
     let offset = 0;
     for (let index = 0; index < ref.count; index++) {
-      const chunk = Preference.get(CHUNKS, chunkKey(ref.seq, index));
+      const chunk = Preference.get(this.#chunks, chunkKey(ref.seq, index));
       if (!(chunk instanceof ArrayBuffer)) throw new StorageCorruptError(key, `chunk ${index} of ${ref.count} is missing`);
       if (offset + chunk.byteLength > ref.length) throw new StorageCorruptError(key, `chunks exceed the recorded length ${ref.length}`);
       value.set(new Uint8Array(chunk), offset);
@@ -109,15 +121,15 @@ export class PreferenceStorage implements KeyValueStorage {
       const record = new Uint8Array(value.byteLength + 1);
       record[0] = INLINE;
       record.set(value, 1);
-      Preference.set(VALUES, key, toArrayBuffer(record)); // the atomic switch
+      Preference.set(this.#values, key, toArrayBuffer(record)); // the atomic switch
     } else {
       const seq = this.#nextSequence();
       const count = Math.ceil(value.byteLength / this.#chunkBytes);
       for (let index = 0; index < count; index++) {
         const start = index * this.#chunkBytes;
-        Preference.set(CHUNKS, chunkKey(seq, index), toArrayBuffer(value.subarray(start, start + this.#chunkBytes)));
+        Preference.set(this.#chunks, chunkKey(seq, index), toArrayBuffer(value.subarray(start, start + this.#chunkBytes)));
       }
-      Preference.set(VALUES, key, toArrayBuffer(this.#encodeRef({ seq, count, length: value.byteLength, crc: crc32(value) }))); // the atomic switch
+      Preference.set(this.#values, key, toArrayBuffer(this.#encodeRef({ seq, count, length: value.byteLength, crc: crc32(value) }))); // the atomic switch
     }
     if (previous) this.#deleteChunks(previous);
   }
@@ -125,16 +137,16 @@ export class PreferenceStorage implements KeyValueStorage {
   async delete(key: string): Promise<void> {
     PreferenceStorage.#checkKey(key);
     const previous = this.#chunkRefOf(key);
-    if (this.#readRecord(key) !== undefined) Preference.delete(VALUES, key); // the atomic switch
+    if (this.#readRecord(key) !== undefined) Preference.delete(this.#values, key); // the atomic switch
     if (previous) this.#deleteChunks(previous);
   }
 
   async keys(): Promise<string[]> {
-    return Preference.keys(VALUES).slice().sort();
+    return Preference.keys(this.#values).slice().sort();
   }
 
   #readRecord(key: string): Uint8Array | undefined {
-    const stored = Preference.get(VALUES, key);
+    const stored = Preference.get(this.#values, key);
     if (stored === undefined) return undefined;
     if (!(stored instanceof ArrayBuffer) || stored.byteLength === 0) throw new StorageCorruptError(key, 'record is not a non-empty ArrayBuffer');
     const record = new Uint8Array(stored);
@@ -171,29 +183,29 @@ export class PreferenceStorage implements KeyValueStorage {
 
   /** Hands out a sequence number no chunk key has used; persisted before any chunk uses it. */
   #nextSequence(): number {
-    const stored = Preference.get(META, SEQUENCE_KEY);
+    const stored = Preference.get(this.#meta, SEQUENCE_KEY);
     const last = stored instanceof ArrayBuffer && stored.byteLength === 4 ? new DataView(stored).getUint32(0) : 0;
     const next = (last + 1) >>> 0 || 1;
     const bytes = new Uint8Array(4);
     new DataView(bytes.buffer).setUint32(0, next);
-    Preference.set(META, SEQUENCE_KEY, bytes.buffer);
+    Preference.set(this.#meta, SEQUENCE_KEY, bytes.buffer);
     return next;
   }
 
   #deleteChunks(ref: ChunkRef): void {
-    for (let index = 0; index < ref.count; index++) Preference.delete(CHUNKS, chunkKey(ref.seq, index));
+    for (let index = 0; index < ref.count; index++) Preference.delete(this.#chunks, chunkKey(ref.seq, index));
   }
 
   /** Deletes chunk records no commit record points to (left by a write or clean-up cut short). */
   #sweepOrphanChunks(): void {
     const live = new Set<number>();
-    for (const key of Preference.keys(VALUES)) {
+    for (const key of Preference.keys(this.#values)) {
       const ref = this.#chunkRefOf(key);
       if (ref) live.add(ref.seq);
     }
-    for (const key of Preference.keys(CHUNKS)) {
+    for (const key of Preference.keys(this.#chunks)) {
       const seq = Number.parseInt(key.slice(0, key.indexOf('.')), 36);
-      if (!live.has(seq)) Preference.delete(CHUNKS, key);
+      if (!live.has(seq)) Preference.delete(this.#chunks, key);
     }
   }
 }

@@ -263,7 +263,7 @@ function handleCommand(bytes: ArrayBuffer): { readonly result: ArrayBuffer } {
 const lane = globalThis as unknown as { handleCommand: typeof handleCommand; console: typeof laneConsole; trace?: (text: string) => void };
 lane.handleCommand = handleCommand;
 lane.console = laneConsole;
-// Moddable's `trace` (the device console): lines land in the scenario's log.
-lane.trace ??= (text: string) => {
+// xsnap has a native `trace` that prints nowhere useful; as Moddable's device console, its lines land in the scenario's log.
+lane.trace = (text: string) => {
   logs.push(`trace: ${String(text).replace(/\n$/, '')}`);
 };
