@@ -218,7 +218,8 @@ function referencedTypes(scope: TypeScope, roots: readonly Field[]): TypeDefinit
     const t = scope.lookup(f.type.name);
     if (!t || seen.has(t.name)) return;
     seen.add(t.name);
-    if (t.kind === 'struct') for (const sf of t.fields) visit(sf);
+    // A global struct's info lives in global-types.ts with what it references.
+    if (t.kind === 'struct' && !t.isGlobal) for (const sf of t.fields) visit(sf);
     ordered.push(t);
   };
   for (const f of roots) visit(f);
@@ -333,19 +334,7 @@ function emitCluster(plan: ClusterPlan, options: EmitOptions): string {
   const globalInfos = infoTypes.filter((t) => t.isGlobal);
   // Keep struct infos in dependency order: referencedTypes already visits dependencies first.
 
-  let out = header([source]);
-  out += jsdoc(cluster.description, '', [
-    `${C} cluster ${hex(cluster.code)}, revision ${num(cluster.revision)}: capability ${capabilityId}.`,
-  ]);
-  const runtimeValues = ['registerCluster', 'reportAttribute', ...(events.length ? ['emitEvent'] : [])].sort();
-  out += `import { ${runtimeValues.join(', ')} } from ${str(options.runtime)};\n`;
-  const runtimeTypes = ['ClusterMetadata', 'EndpointHandle', 'ReportOptions', ...(localInfos.length ? ['TypeInfo'] : [])];
-  out += `import type { ${runtimeTypes.join(', ')} } from ${str(options.runtime)};\n`;
-  const globalValueImports = globalInfos.map((t) => infoName(t.name));
-  const globalTypeImports = plan.globalsUsed.map((t) => t.name);
-  if (globalValueImports.length) out += `import { ${globalValueImports.sort().join(', ')} } from './${GLOBAL_TYPES_MODULE}.js';\n`;
-  if (globalTypeImports.length) out += `import type { ${globalTypeImports.sort().join(', ')} } from './${GLOBAL_TYPES_MODULE}.js';\n`;
-  if (globalTypeImports.length) out += `export type { ${globalTypeImports.join(', ')} } from './${GLOBAL_TYPES_MODULE}.js';\n`;
+  let out = '';
 
   if (ownTypes.length) {
     out += `\n// ---- value types ----\n`;
@@ -436,7 +425,23 @@ function emitCluster(plan: ClusterPlan, options: EmitOptions): string {
     out += `export function ${emit}(endpoint: EndpointHandle, ${param}, options?: ReportOptions): void {\n`;
     out += `  emitEvent(endpoint, ${metadataName}, ${hex(e.code)}, fields, options);\n}\n`;
   }
-  return out;
+  // Imports last, from what the body really uses (strict projects enable noUnusedLocals).
+  const mentions = (name: string) => new RegExp(`\\b${name}\\b`).test(out);
+  let head = header([source]);
+  head += jsdoc(cluster.description, '', [
+    `${C} cluster ${hex(cluster.code)}, revision ${num(cluster.revision)}: capability ${capabilityId}.`,
+  ]);
+  const runtimeValues = ['registerCluster', 'reportAttribute', ...(events.length ? ['emitEvent'] : [])].sort();
+  head += `import { ${runtimeValues.join(', ')} } from ${str(options.runtime)};\n`;
+  const runtimeTypes = ['ClusterMetadata', 'EndpointHandle', 'ReportOptions', ...(localInfos.length ? ['TypeInfo'] : [])];
+  head += `import type { ${runtimeTypes.join(', ')} } from ${str(options.runtime)};\n`;
+  const globalValueImports = globalInfos.map((t) => infoName(t.name)).filter(mentions).sort();
+  const globalTypeImports = plan.globalsUsed.map((t) => t.name).filter(mentions).sort();
+  const reexports = plan.globalsUsed.map((t) => t.name);
+  if (globalValueImports.length) head += `import { ${globalValueImports.join(', ')} } from './${GLOBAL_TYPES_MODULE}.js';\n`;
+  if (globalTypeImports.length) head += `import type { ${globalTypeImports.join(', ')} } from './${GLOBAL_TYPES_MODULE}.js';\n`;
+  if (reexports.length) head += `export type { ${reexports.join(', ')} } from './${GLOBAL_TYPES_MODULE}.js';\n`;
+  return head + out;
 }
 
 // ---- shared modules -----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import { registerCluster, reportAttribute } from '../../../modules/datamodel/ind
 import type { ClusterMetadata, EndpointHandle, ReportOptions, TypeInfo } from '../../../modules/datamodel/index.js';
 import { StreamUsageEnumInfo, ThreeLevelAutoEnumInfo, ViewportStructInfo } from './global-types.js';
 import type { StreamUsageEnum, ThreeLevelAutoEnum, ViewportStruct } from './global-types.js';
-export type { StreamUsageEnum, ThreeLevelAutoEnum, ViewportStruct } from './global-types.js';
+export type { ThreeLevelAutoEnum, StreamUsageEnum, ViewportStruct } from './global-types.js';
 
 // ---- value types ----
 

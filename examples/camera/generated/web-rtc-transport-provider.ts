@@ -8,7 +8,7 @@ import { registerCluster, reportAttribute } from '../../../modules/datamodel/ind
 import type { ClusterMetadata, EndpointHandle, ReportOptions } from '../../../modules/datamodel/index.js';
 import { ICECandidateStructInfo, ICEServerStructInfo, StreamUsageEnumInfo, WebRTCEndReasonEnumInfo, WebRTCSessionStructInfo } from './global-types.js';
 import type { ICECandidateStruct, ICEServerStruct, StreamUsageEnum, WebRTCEndReasonEnum, WebRTCSessionStruct } from './global-types.js';
-export type { ICECandidateStruct, ICEServerStruct, StreamUsageEnum, WebRTCEndReasonEnum, WebRTCSessionStruct } from './global-types.js';
+export type { WebRTCEndReasonEnum, StreamUsageEnum, WebRTCSessionStruct, ICEServerStruct, ICECandidateStruct } from './global-types.js';
 
 // ---- value types ----
 
