@@ -26,3 +26,4 @@ export {
   SignatureMismatchError,
   SigningKeyError,
 } from './errors.js';
+export { OtaComponent, createOtaComponent, type OtaComponentOptions, type OtaComponentContext } from './ota-component.js';
