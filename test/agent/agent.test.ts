@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { createAgent, initDefaultConfig, AGENT_DEFAULTS, AgentStateError, registerCluster, type AgentComponent } from '../../modules/agent/index.js';
 import type { Platform } from '../../platform/pal/index.js';
+import type { MqttConnectOptions } from '../../modules/mqtt/types.js';
 import { MemoryMqtt, testPlatform } from '../datamodel/support.js';
 import { OnOff } from '../datamodel/fixtures.js';
 
@@ -29,7 +30,7 @@ describe('createAgent', () => {
     const mqtt = new MemoryMqtt();
     mqtt.connected = false;
     const connects: unknown[] = [];
-    mqtt.connect = async (options) => {
+    mqtt.connect = async (options?: MqttConnectOptions) => {
       connects.push(options);
       mqtt.goOnline();
       return { sessionPresent: false };
@@ -89,7 +90,7 @@ describe('createAgent', () => {
     const mqtt = new MemoryMqtt();
     mqtt.connected = false;
     const seen: any[] = [];
-    mqtt.connect = async (o) => {
+    mqtt.connect = async (o?: MqttConnectOptions) => {
       seen.push(o);
       mqtt.goOnline();
       return { sessionPresent: false };

@@ -4,7 +4,7 @@
  * simulator instead.
  */
 import type { Clock, KeyValueStorage, Logger, LogLevel, TextCodec, TimerHandle, Timers } from '../../platform/pal/index.js';
-import type { ConnectionListener, InboundMessage, MessageHandler, MqttClient, MqttCounters, PublishOptions } from '../../modules/mqtt/types.js';
+import type { ConnectionListener, InboundMessage, MqttConnectOptions, MessageHandler, MqttClient, MqttCounters, PublishOptions } from '../../modules/mqtt/types.js';
 import type { DataModelPlatform } from '../../modules/datamodel/index.js';
 
 export const text: TextCodec = {
@@ -104,7 +104,7 @@ export class MemoryMqtt implements MqttClient {
   failPublishes = false;
   #waiters: { topic: string; resolve: (p: Published) => void }[] = [];
 
-  async connect() {
+  async connect(_options?: MqttConnectOptions): Promise<{ sessionPresent: boolean }> {
     this.goOnline();
     return { sessionPresent: false };
   }
