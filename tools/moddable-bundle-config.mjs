@@ -36,8 +36,11 @@ const MODDABLE_BARE_MODULES = new Set([
   'text/encoder', 'text/decoder', 'instrumentation', 'Resource', 'debug/moddable', 'http', 'dns', 'base64',
 ]);
 
+/** Modules `npm run build:moddable` writes next to the bundle (linked by mcconfig too). */
+const BUILD_MODULES = new Set(['mi/build-info']);
+
 export function isModdableModule(specifier) {
-  return specifier.startsWith('embedded:') || specifier.startsWith('mc/') || MODDABLE_BARE_MODULES.has(specifier);
+  return specifier.startsWith('embedded:') || specifier.startsWith('mc/') || MODDABLE_BARE_MODULES.has(specifier) || BUILD_MODULES.has(specifier);
 }
 
 /** File of the lane fake standing in for a Moddable module: 'embedded:storage/flash' → test/xs/fakes/embedded-storage-flash.ts. */

@@ -72,3 +72,17 @@ declare module 'mc/ffi' {
     mi_fill_random(buffer: ArrayBufferLike, offset: number, length: number): void;
   }
 }
+
+declare module 'Resource' {
+  /** A read-only buffer in flash holding a file named in the manifest's "data"/"resources". */
+  export default class Resource extends ArrayBuffer {
+    constructor(name: string);
+    static exists(name: string): boolean;
+  }
+}
+
+declare module 'mi/build-info' {
+  /** Written by `npm run build:moddable` (build/moddable/build-info.js), preloaded into flash. */
+  const buildInfo: { readonly sdkVersion: string; readonly app: string; readonly builtAt: string; readonly bundleBytes: number };
+  export default buildInfo;
+}
