@@ -22,6 +22,7 @@ import { Backoff } from '../util/backoff.js';
 import { BoundedQueue } from '../util/bounded-queue.js';
 import { ArgumentError, QueueFullError, TimeoutError } from '../util/errors.js';
 import {
+  AckTimeoutError,
   ClientClosedError,
   ConnectionLostError,
   ConnectRefusedError,
@@ -76,6 +77,8 @@ const FILTERS_PER_SUBSCRIBE = 8;
 interface Settle {
   resolve: () => void;
   reject: (error: Error) => void;
+  /** Keep-alive tick time when last sent (coarse on purpose: no clock read per packet). */
+  sentAt?: number;
 }
 
 interface PublishCommand extends Settle {
@@ -119,6 +122,9 @@ export class MqttAgent implements MqttClient {
   readonly #maxInFlight: number;
   readonly #maxInboundPacketBytes: number;
   readonly #version: ProtocolVersion;
+  readonly #ackTimeoutMs: number;
+  /** Monotonic time of the last keep-alive tick; stamps sent commands for the ack timeout. */
+  #tickNow = 0;
   readonly #counters: MqttCounters = { sent: 0, received: 0, retransmitted: 0, dropped: 0, reconnects: 0 };
   readonly #commandQueue: BoundedQueue<Command>;
   readonly #offlineQueue: BoundedQueue<PublishCommand>;
@@ -152,6 +158,7 @@ export class MqttAgent implements MqttClient {
     this.#maxInFlight = config.maxInFlight ?? AWS_IOT_LIMITS.inFlight;
     this.#maxInboundPacketBytes = config.maxInboundPacketBytes ?? AWS_IOT_LIMITS.payloadBytes + 512;
     this.#version = config.protocolVersion ?? 4;
+    this.#ackTimeoutMs = config.ackTimeoutMs ?? 30_000;
     if (!Number.isInteger(this.#maxInFlight) || this.#maxInFlight < 1 || this.#maxInFlight > 65535) {
       throw new RangeError(`expected maxInFlight in 1..65535, got ${this.#maxInFlight}`);
     }
@@ -370,7 +377,10 @@ export class MqttAgent implements MqttClient {
       keepAliveSeconds * 1000,
       () => this.#write(PINGREQ),
       (waitedMs) => closeWith(new KeepAliveTimeoutError(waitedMs)),
+      undefined,
+      (now) => this.#checkAckDeadline(now, closeWith),
     );
+    this.#tickNow = this.#platform.clock.monotonic();
     this.#keepAlive.start();
 
     // Reset the backoff only once the connection has proved stable, so a broker that accepts and then
@@ -386,6 +396,7 @@ export class MqttAgent implements MqttClient {
     const redeliver = [...this.#inFlight.values()];
     if (!sessionPresent) this.#resubscribeAll();
     for (const command of redeliver) {
+      command.sentAt = this.#tickNow;
       if (command.kind === 'publish') {
         command.packet = withDupFlag(command.packet!);
         this.#counters.retransmitted++;
@@ -572,6 +583,7 @@ export class MqttAgent implements MqttClient {
       command.messageId = this.#ids.allocate((id) => this.#inFlight.has(id), this.#inFlight.size);
       this.#inFlight.set(command.messageId, command);
       this.#publishesInFlight++;
+      command.sentAt = this.#tickNow;
     }
     command.packet = encodePublish(
       { topic: command.topic, payload: command.payload, qos: command.qos, retain: command.retain, dup: false, messageId: command.messageId },
@@ -660,12 +672,14 @@ export class MqttAgent implements MqttClient {
   }
 
   #sendSubscribe(command: SubscribeCommand): void {
+    command.sentAt = this.#tickNow;
     command.messageId = this.#ids.allocate((id) => this.#inFlight.has(id), this.#inFlight.size);
     this.#inFlight.set(command.messageId, command);
     this.#write(encodeSubscribe(command.messageId, command.filters, this.#version));
   }
 
   #sendUnsubscribe(command: UnsubscribeCommand): void {
+    command.sentAt = this.#tickNow;
     command.messageId = this.#ids.allocate((id) => this.#inFlight.has(id), this.#inFlight.size);
     this.#inFlight.set(command.messageId, command);
     this.#write(encodeUnsubscribe(command.messageId, [command.filter], this.#version));
@@ -688,6 +702,22 @@ export class MqttAgent implements MqttClient {
         resolve: noop,
         reject: (error) => this.#log('warn', 'resubscribe failed', error),
       });
+    }
+  }
+
+  /**
+   * The oldest command in flight (the map keeps send order) waiting past the ack timeout means acks
+   * are not coming on this connection; reconnecting redelivers it (with DUP) on a fresh one.
+   */
+  #checkAckDeadline(now: number, closeWith: (error: Error) => void): void {
+    this.#tickNow = now;
+    for (const command of this.#inFlight.values()) {
+      const waited = now - (command.sentAt ?? now);
+      if (waited > this.#ackTimeoutMs) {
+        const packet = command.kind === 'publish' ? 'PUBLISH' : command.kind === 'subscribe' ? 'SUBSCRIBE' : 'UNSUBSCRIBE';
+        closeWith(new AckTimeoutError(packet, command.messageId, waited));
+      }
+      return;
     }
   }
 

@@ -50,6 +50,13 @@ export class KeepAliveTimeoutError extends SdkError {
   }
 }
 
+/** An acknowledgement (PUBACK, SUBACK, UNSUBACK) did not come in time; the agent reconnects and redelivers. */
+export class AckTimeoutError extends SdkError {
+  constructor(readonly packet: string, readonly messageId: number, readonly waitedMs: number) {
+    super(`no acknowledgement for ${packet} ${messageId} within ${waitedMs} ms; reconnecting to redeliver`);
+  }
+}
+
 /** The connection dropped; carries the transport's error when there was one. */
 export class ConnectionLostError extends SdkError {
   constructor(override readonly cause: Error | undefined) {

@@ -3,6 +3,7 @@ export { MqttAgent, createMqttAgent } from './agent.js';
 export { topicMatches } from './topic-match.js';
 export { AWS_IOT_LIMITS } from './limits.js';
 export {
+  AckTimeoutError,
   ClientClosedError,
   ConnectRefusedError,
   SubscribeRejectedError,

@@ -18,6 +18,7 @@ export class KeepAlive {
   #pingSentAt: number | undefined;
   #sendPing: () => void;
   #onTimeout: (waitedMs: number) => void;
+  #onTick: ((now: number) => void) | undefined;
 
   constructor(
     timers: Timers,
@@ -26,7 +27,10 @@ export class KeepAlive {
     sendPing: () => void,
     onTimeout: (waitedMs: number) => void,
     pingTimeoutMs = Math.min(intervalMs, 30_000),
+    /** Called on every tick with the monotonic time, for other coarse deadlines (ack timeouts). */
+    onTick?: (now: number) => void,
   ) {
+    this.#onTick = onTick;
     this.#timers = timers;
     this.#clock = clock;
     this.intervalMs = intervalMs;
@@ -62,6 +66,8 @@ export class KeepAlive {
 
   #tick(): void {
     const now = this.#clock.monotonic();
+    this.#onTick?.(now);
+    if (this.#timer === undefined) return; // the tick callback closed the connection
     if (this.#writes !== this.#writesSeen) {
       this.#writesSeen = this.#writes;
       this.#lastSentAt = now;

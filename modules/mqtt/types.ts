@@ -37,6 +37,11 @@ export interface MqttAgentConfig {
   offlineQueueSize?: number;
   /** Largest inbound packet accepted, in bytes; larger ones are refused before buffering. Default 131,072 + 512. */
   maxInboundPacketBytes?: number;
+  /**
+   * A PUBACK/SUBACK/UNSUBACK that has not come after this many ms means the connection is unusable
+   * (e.g. the stream lost sync): the agent reconnects and redelivers with DUP. Default 30,000.
+   */
+  ackTimeoutMs?: number;
   /** MQTT protocol version: 4 (3.1.1, default) or 5. */
   protocolVersion?: 4 | 5;
 }

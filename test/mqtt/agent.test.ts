@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TransportError } from '../../platform/pal/index.js';
 import {
+  AckTimeoutError,
   ClientClosedError,
   ConnectRefusedError,
   createMqttAgent,
@@ -343,6 +344,22 @@ describe('MqttAgent: connection loss', () => {
     await advance(platform, 2000);
     expect(agent.connected).toBe(true);
     expect(broker.connections.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('reconnects and redelivers when a PUBACK does not come within ackTimeoutMs', async () => {
+    const { platform, broker, agent, reasons } = await connected({ ackTimeoutMs: 5000 }, { reconnect: { baseMs: 10, capMs: 20 } });
+    broker.autoPuback = false;
+    let done = false;
+    const p = agent.publish('lost/ack', 'x', { qos: 1 }).then(() => (done = true));
+    await advance(platform, 4000);
+    expect(done).toBe(false);
+    expect(broker.connections).toHaveLength(1);
+    broker.autoPuback = true;
+    await advance(platform, 20_000);
+    await p;
+    expect(reasons[0]).toBeInstanceOf(AckTimeoutError);
+    const resent = broker.connections[1]!.packets.find((q) => q.cmd === 'publish');
+    expect(resent).toMatchObject({ topic: 'lost/ack', dup: true });
   });
 
   it('does not ping while publishes keep the connection busy', async () => {
