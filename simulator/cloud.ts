@@ -35,6 +35,8 @@ export interface StartCloudOptions {
   ownershipTokenTtlMs?: number;
   /** Length of one "minute" of job step/in-progress timeouts (default 60000; tests shorten it). */
   jobsMinuteMs?: number;
+  /** Clock in epoch ms (default Date.now); tests move it forward to expire ownership tokens. */
+  now?: () => number;
   /** Path of the mosquitto binary (default /usr/sbin/mosquitto). */
   mosquittoPath?: string;
   /** Write `<dataDir>/cloud.json` so the CLI finds this cloud (default true). */
@@ -82,6 +84,7 @@ export class Cloud {
       ...(options.deviceKeyAlgorithm ? { deviceKeyAlgorithm: options.deviceKeyAlgorithm } : {}),
       ...(options.ownershipTokenTtlMs !== undefined ? { ownershipTokenTtlMs: options.ownershipTokenTtlMs } : {}),
       ...(options.jobsMinuteMs !== undefined ? { jobsMinuteMs: options.jobsMinuteMs } : {}),
+      ...(options.now ? { now: options.now } : {}),
     });
     const resolveIdentity = (certificateId: string) => core.resolveIdentity(certificateId);
     let broker: CloudBroker;

@@ -59,3 +59,15 @@ export function nextMessage(client: MqttClient, topic: string, timeoutMs = 5000)
     client.on('message', onMessage);
   });
 }
+
+/** SUBSCRIBE and return the granted QoS per filter (128 = refused), even when MQTT.js reports a refusal as an error. */
+export function subscribeGranted(client: MqttClient, filters: string[]): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    client.subscribe(filters, { qos: 1 }, (error, granted) => {
+      const fromError = (error as { packet?: { granted?: number[] } } | null | undefined)?.packet?.granted;
+      if (fromError) resolve(fromError.map((g) => (typeof g === 'number' ? g : (g as { qos: number }).qos)));
+      else if (error) reject(error);
+      else resolve((granted ?? []).map((g) => g.qos));
+    });
+  });
+}
