@@ -4,5 +4,8 @@ const config: Record<string, unknown> = {
   mqttPort: 8883,
   sntp: 'pool.ntp.org',
   dnsServers: ['10.0.0.53'],
+  rootCaResource: 'root-ca.der',
+  claimCertResource: 'claim-cert.der',
+  claimKeyResource: 'claim-key.der',
 };
 export default config;
