@@ -35,7 +35,7 @@ for (const window of [4, 2]) {
     const publicKey = await t.measure(`getPublicKey, window ${window}`, () => p256.getPublicKey(secretKey, false));
     const message = new TextEncoder().encode('managed integrations');
     const signature = await t.measure(`sign, window ${window}`, () => p256.sign(message, secretKey, { prehash: true }));
-    const valid = await t.measure(`verify, window ${window}`, () => p256.verify(signature, message, publicKey, { prehash: true }));
+    const valid = await t.measure(`verify, window ${window}`, () => p256.verify(signature.toCompactRawBytes(), message, publicKey, { prehash: true }));
     t.equal(valid, true, 'signature verifies');
   });
 }
