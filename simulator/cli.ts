@@ -6,11 +6,15 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Cloud, type CloudAddresses } from './cloud.js';
-import { CloudCore } from './core.js';
+import type { CloudAddresses } from './cloud.js';
+import type { CloudCore } from './core.js';
 import { CloudApiError, CommandTimeoutError } from './errors.js';
 import type { RetryCriterion } from './registry.js';
 import { createSigningKey, publicKeyOf, signFirmware } from './sign-firmware.js';
+
+// The cloud and the registry load lazily: commands that go through a running cloud stay quick.
+const loadCore = async () => (await import('./core.js')).CloudCore;
+const loadCloud = async () => (await import('./cloud.js')).Cloud;
 
 const DEFAULT_DATA_DIR = process.env.MI_CLOUD_DATA ?? './.mi-cloud';
 
@@ -285,7 +289,7 @@ async function runOperation(op: Operation): Promise<number> {
     process.stderr.write(`${JSON.stringify(result)}\n`);
     return 1;
   }
-  const core = await CloudCore.open({ dataDir });
+  const core = await (await loadCore()).open({ dataDir });
   try {
     print(await op.local(core));
     return 0;
@@ -317,7 +321,7 @@ async function start(): Promise<void> {
   const httpsPort = integer('https-port');
   const ttl = integer('token-ttl-ms');
   const minute = integer('jobs-minute-ms');
-  const cloud = await Cloud.start({
+  const cloud = await (await loadCloud()).start({
     dataDir, broker,
     ...(mqttPort !== undefined ? { mqttPort } : {}), ...(httpPort !== undefined ? { httpPort } : {}),
     ...(httpsPort !== undefined ? { httpsPort } : {}), ...(flags.host ? { host: flags.host } : {}),
