@@ -1,5 +1,7 @@
 /** A Node device for provisioning tests: real platform (files in `dataDir`), real key store, real MQTT agent. */
 import { createNodePlatform, type NodePlatform } from '../../../platform/node/index.js';
+import type { Platform } from '../../../platform/pal/index.js';
+import { NodeFileStorage } from '../../../platform/node/index.js';
 import { KeyStore } from '../../../modules/keystore/index.js';
 import { Labels } from '../../../modules/keystore/types.js';
 import { createMqttAgent } from '../../../modules/mqtt/index.js';
@@ -20,8 +22,8 @@ export async function flashClaim(keyStore: KeyStore, claim: { caPem: string; cer
   await keyStore.putPrivateKey(Labels.claimKey, claim.privateKeyPem);
 }
 
-export function createTestDevice(dataDir: string, config: ProvisioneeConfig): TestDevice {
-  const platform = createNodePlatform({ dataDir, log: { level: (process.env.MI_LOG_LEVEL as 'debug' | undefined) ?? 'warn' } });
+export function createTestDevice(dataDir: string, config: ProvisioneeConfig, overrides: Partial<Platform> = {}): TestDevice {
+  const platform = createNodePlatform({ dataDir, log: { level: (process.env.MI_LOG_LEVEL as 'debug' | undefined) ?? 'warn' }, overrides });
   const keyStore = new KeyStore(platform.keyStoreBackend);
   const mqtt = createMqttAgent(platform);
   const provisionee = new Provisionee({ platform, keyStore, mqtt }, config);
@@ -31,4 +33,18 @@ export function createTestDevice(dataDir: string, config: ProvisioneeConfig): Te
 /** Labels in the device's key store, sorted, as `class:label`. */
 export async function keyStoreContents(keyStore: KeyStore): Promise<string[]> {
   return (await keyStore.find({})).map((o) => `${o.class}:${o.label}`).sort();
+}
+
+/**
+ * Storage that loses power just before it would write a record matching `pattern`: the write never lands
+ * and the call throws, as if the device had died between the network answer and the save.
+ */
+export function storageFailingOn(dataDir: string, pattern: RegExp): NodeFileStorage {
+  const storage = new NodeFileStorage(`${dataDir}/storage`);
+  const set = storage.set.bind(storage);
+  storage.set = async (key: string, value: Uint8Array) => {
+    if (pattern.test(new TextDecoder().decode(value))) throw new Error(`power lost before saving ${key}`);
+    return set(key, value);
+  };
+  return storage;
 }
