@@ -71,6 +71,8 @@ import type {
 
 /** AWS IoT accepts one CONNECT per second per client id; faster attempts are throttled. */
 const MIN_CONNECT_INTERVAL_MS = 1000;
+/** Coalesced output is flushed at once when it reaches one TLS record's worth. */
+const OUTBOX_FLUSH_BYTES = 16 * 1024;
 /** AWS IoT takes at most 8 filters per SUBSCRIBE. */
 const FILTERS_PER_SUBSCRIBE = 8;
 
@@ -135,6 +137,12 @@ export class MqttAgent implements MqttClient {
   readonly #listeners = new Set<ConnectionListener>();
   readonly #empty = new Uint8Array(0);
 
+  #outbox: Uint8Array[] = [];
+  #outboxBytes = 0;
+  #outboxConnection: Connection | undefined;
+  #flushScheduled = false;
+  #lastTopic = '';
+  #lastTopicBytes: Uint8Array | undefined;
   #options: MqttConnectOptions | undefined;
   #phase: Phase = 'idle';
   #connection: Connection | undefined;
@@ -226,6 +234,7 @@ export class MqttAgent implements MqttClient {
 
   async disconnect(): Promise<void> {
     const wasConnected = this.#phase === 'connected';
+    if (wasConnected) this.#flush(); // what callers published before disconnect() still goes out
     const connection = this.#connection;
     this.#phase = 'idle';
     this.#attemptId++;
@@ -522,7 +531,13 @@ export class MqttAgent implements MqttClient {
     let command: PublishCommand;
     try {
       if (qos !== 0 && qos !== 1) throw new ArgumentError(`expected QoS 0 or 1 (AWS IoT has no QoS 2), got ${qos}`);
-      const topicBytes = checkTopicName(topic);
+      // Devices publish to the same topic over and over: reuse the last validated encoding.
+      let topicBytes = this.#lastTopicBytes;
+      if (topic !== this.#lastTopic || !topicBytes) {
+        topicBytes = checkTopicName(topic);
+        this.#lastTopic = topic;
+        this.#lastTopicBytes = topicBytes;
+      }
       const bytes = typeof payload === 'string' ? this.#platform.text.encode(payload) : payload;
       checkPayload(bytes);
       command = {
@@ -843,11 +858,54 @@ export class MqttAgent implements MqttClient {
 
   // ─── output ──────────────────────────────────────────────────────────────────────────────────────
 
+  /**
+   * Packets written in one job are coalesced into one transport write at the end of the job (a
+   * promise job, no timer): a chunk of 50 PUBACKs that frees 50 window slots becomes one socket write
+   * and one TLS record instead of 50. A full TLS record's worth is flushed at once.
+   */
   #write(bytes: Uint8Array): void {
     const connection = this.#connection;
     if (!connection) return;
     this.#keepAlive?.noteSent();
-    this.#safeWrite(connection, bytes);
+    if (this.#outboxConnection !== connection) {
+      this.#outbox.length = 0;
+      this.#outboxBytes = 0;
+      this.#outboxConnection = connection;
+    }
+    this.#outbox.push(bytes);
+    this.#outboxBytes += bytes.length;
+    if (this.#outboxBytes >= OUTBOX_FLUSH_BYTES) {
+      this.#flush();
+    } else if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      void Promise.resolve().then(this.#flushLater);
+    }
+  }
+
+  #flushLater = (): void => {
+    this.#flushScheduled = false;
+    this.#flush();
+  };
+
+  #flush(): void {
+    const connection = this.#outboxConnection;
+    const packets = this.#outbox;
+    if (packets.length === 0) return;
+    const total = this.#outboxBytes;
+    this.#outbox = [];
+    this.#outboxBytes = 0;
+    if (!connection || connection !== this.#connection) return; // that connection is gone
+    if (packets.length === 1) {
+      this.#safeWrite(connection, packets[0]!);
+      return;
+    }
+    const joined = new Uint8Array(total);
+    let offset = 0;
+    for (const packet of packets) {
+      joined.set(packet, offset);
+      offset += packet.length;
+    }
+    this.#safeWrite(connection, joined);
   }
 
   #safeWrite(connection: Connection, bytes: Uint8Array): void {
