@@ -41,7 +41,7 @@ export class TransportError extends Error {
 
 /** An open byte stream. Callbacks are set by the user of the connection. */
 export interface Connection {
-  /** Queues bytes; one call is one write on the socket (the MQTT layer passes one packet per call). */
+  /** Queues bytes; one call is one write on the socket (the MQTT layer passes whole packets: one, or several coalesced). */
   write(data: Uint8Array): void;
   close(): void;
   onData?: (data: Uint8Array) => void;
