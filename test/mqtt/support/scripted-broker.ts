@@ -62,7 +62,40 @@ export class ScriptedConnection implements Connection {
   write(data: Uint8Array): void {
     if (this.closed) return;
     this.#broker.bytesWritten += data.length;
-    this.#parser.parse(data);
+    if (!this.#broker.lightweight) {
+      this.#parser.parse(data);
+      return;
+    }
+    // Lightweight mode (for measuring the agent, not the double): PUBLISH packets are acknowledged
+    // from their fixed header without parsing or recording; other packets go to the parser. Writes
+    // carry whole packets only, so frames can be walked in place.
+    let o = 0;
+    while (o < data.length) {
+      const start = o;
+      const type = data[o]! >> 4;
+      const qos = (data[o]! >> 1) & 3;
+      o++;
+      let length = 0;
+      let multiplier = 1;
+      let byte: number;
+      do {
+        byte = data[o++]!;
+        length += (byte & 0x7f) * multiplier;
+        multiplier *= 128;
+      } while (byte & 0x80);
+      const end = o + length;
+      if (type === 3) {
+        this.#broker.publishesSeen++;
+        if (qos === 1 && this.#broker.autoPuback) {
+          const topicLength = (data[o]! << 8) | data[o + 1]!;
+          const id = (data[o + 2 + topicLength]! << 8) | data[o + 3 + topicLength]!;
+          this.send(puback(id));
+        }
+      } else {
+        this.#parser.parse(data.subarray(start, end));
+      }
+      o = end;
+    }
   }
 
   close(): void {
@@ -92,6 +125,9 @@ export class ScriptedBroker implements Transport {
   readonly connections: ScriptedConnection[] = [];
   connectAttempts = 0;
   bytesWritten = 0;
+  /** True: PUBLISH packets are acked from their header, not parsed or recorded (see write()). */
+  lightweight = false;
+  publishesSeen = 0;
   /** When set, the next connect() rejects with it (consumed unless `keepFailing`). */
   failConnect: TransportError | undefined;
   keepFailing = false;
