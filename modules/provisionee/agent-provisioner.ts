@@ -1,0 +1,37 @@
+/**
+ * The provisionee as the agent's provisioning seam (modules/agent AgentProvisioner): on `agent.start()` it
+ * provisions or resumes, re-provisions if the broker refuses the device certificate, and leaves the agent's
+ * MQTT client connected with the device identity, so the agent goes straight on to the capability report.
+ */
+import type { AgentProvisioner, DeviceIdentity } from '../agent/config.js';
+import type { Platform } from '../../platform/pal/index.js';
+import type { KeyStoreApi } from '../keystore/types.js';
+import type { MqttClient } from '../mqtt/types.js';
+import type { ProvisioneeConfig } from './config.js';
+import { Provisionee, type ProvisioningResult } from './provisionee.js';
+
+export interface ProvisioneeProvisioner extends AgentProvisioner {
+  /** The last provisioning result (after `ensureProvisioned` resolved). */
+  readonly result: ProvisioningResult | undefined;
+  /** The provisionee the last `ensureProvisioned` ran, for `reprovision()` and `status()`. */
+  readonly provisionee: Provisionee | undefined;
+}
+
+export function provisioneeProvisioner(keyStore: KeyStoreApi, config: ProvisioneeConfig): ProvisioneeProvisioner {
+  let result: ProvisioningResult | undefined;
+  let provisionee: Provisionee | undefined;
+  return {
+    get result() {
+      return result;
+    },
+    get provisionee() {
+      return provisionee;
+    },
+    async ensureProvisioned({ platform, mqtt }: { platform: Platform; mqtt: MqttClient }): Promise<DeviceIdentity> {
+      provisionee = new Provisionee({ platform, keyStore, mqtt }, config);
+      result = await provisionee.provision();
+      // Managed integrations use the managed thing id as the thing name.
+      return { thingName: result.thingName, clientId: result.clientId, managedThingId: result.thingName };
+    },
+  };
+}
