@@ -98,6 +98,26 @@ describe('against embedded aedes', () => {
     expect(agent.connected).toBe(true);
   });
 
+  it('refuses an oversized inbound PUBLISH from the broker before buffering it, and recovers', async () => {
+    const small = agentFor({ maxInboundPacketBytes: 1024 });
+    const sender = agentFor();
+    const reasons: string[] = [];
+    small.addConnectionListener({ onDisconnected: (r) => void reasons.push(r?.name ?? 'none') });
+    await small.connect({ host: broker.host, port: broker.port, clientId: 'aedes-small', reconnect: { baseMs: 50, capMs: 100 } });
+    await sender.connect({ host: broker.host, port: broker.port, clientId: 'aedes-sender' });
+    const got: number[] = [];
+    await small.subscribe('big/+', (m) => void got.push(m.payload.length));
+    await sender.publish('big/one', new Uint8Array(64 * 1024));
+    await waitFor(() => reasons.length === 1, 5000, 'the oversize refusal');
+    expect(reasons).toEqual(['InboundPacketTooLargeError']);
+    await waitFor(() => small.connected, 10_000, 'reconnect');
+    await waitFor(() => small.counters.reconnects === 1 && sender.connected, 5000, 'resubscribed');
+    await new Promise((r) => setTimeout(r, 100));
+    await sender.publish('big/two', new Uint8Array(100));
+    await waitFor(() => got.length === 1, 5000, 'the small message');
+    expect(got).toEqual([100]);
+  });
+
   it('resubscribes and redelivers after the broker restarts with no session', async () => {
     const agent = agentFor();
     const downs: string[] = [];
@@ -138,6 +158,17 @@ describe('against mosquitto with mutual TLS', () => {
     await agent.publish('things/t1/shadow', '{"on":true}', { qos: 1 });
     await waitFor(() => got.length === 1, 5000, 'message');
     expect(got).toEqual(['{"on":true}']);
+  });
+
+  it('speaks MQTT 5 when configured (protocolVersion 5)', async () => {
+    const agent = agentFor({ protocolVersion: 5 });
+    await agent.connect({ host: mosquitto.host, port: mosquitto.port, clientId: 'mosq-v5', tls: env.tls });
+    const got: string[] = [];
+    await agent.subscribe('things/v5/#', (m) => void got.push(`${m.topic}:${text(m.payload)}:${m.qos}`), { qos: 1 });
+    await agent.publish('things/v5/a', 'five', { qos: 1 });
+    await agent.publish('things/v5/b', 'zero');
+    await waitFor(() => got.length === 2, 5000, 'two v5 messages');
+    expect(got.sort()).toEqual(['things/v5/a:five:1', 'things/v5/b:zero:0']);
   });
 
   it('fails connect with a certificate error, without retrying, when the client certificate is from another CA', async () => {
