@@ -129,7 +129,10 @@ export class CloudCore extends EventEmitter {
       }
       this.emit('connected', { clientId, identity });
     };
-    broker.onClientDisconnected = (clientId, identity) => this.emit('disconnected', { clientId, identity });
+    broker.onClientDisconnected = (clientId, identity) => {
+      if (identity && identity.kind !== 'service') this.#clientIdsByCertificate.get(identity.certificateId)?.delete(clientId);
+      this.emit('disconnected', { clientId, identity });
+    };
     this.jobs.start();
   }
 
@@ -160,6 +163,12 @@ export class CloudCore extends EventEmitter {
       return { kind: 'device', certificateId, thingName: cert.thingId };
     }
     return null;
+  }
+
+  /** Ends the live sessions of a certificate (those the broker saw connect with it). */
+  async endSessionsOf(certificateId: string, extraClientIds: readonly string[] = []): Promise<void> {
+    const clientIds = [...(this.#clientIdsByCertificate.get(certificateId) ?? []), ...extraClientIds];
+    await this.broker?.disconnectCertificate(certificateId, clientIds);
   }
 
   async policyChanged(): Promise<void> {
@@ -236,8 +245,7 @@ export class CloudCore extends EventEmitter {
       this.registry.deleteProfile(p.id);
     });
     await this.policyChanged();
-    await this.broker?.disconnectCertificate(p.claimCertificateId,
-      [...(this.#clientIdsByCertificate.get(p.claimCertificateId) ?? [])]);
+    await this.endSessionsOf(p.claimCertificateId);
   }
 
   // ---------------------------------------------------------------- managed things
@@ -313,10 +321,7 @@ export class CloudCore extends EventEmitter {
       this.registry.deleteThing(id);
     });
     await this.policyChanged();
-    for (const cert of certs) {
-      await this.broker?.disconnectCertificate(cert.certificateId,
-        [...(this.#clientIdsByCertificate.get(cert.certificateId) ?? []), id]);
-    }
+    for (const cert of certs) await this.endSessionsOf(cert.certificateId, cert.status === 'ACTIVE' ? [id] : []);
   }
 
   getManagedThingCapabilities(id: string): { ManagedThingId: string; Capabilities: string | null;
@@ -375,10 +380,11 @@ export class CloudCore extends EventEmitter {
     }
     this.registry.updateCertificate(certificateId, { status }, this.now() / 1000);
     await this.policyChanged();
-    if (status !== 'ACTIVE') {
-      const clientIds = [...(this.#clientIdsByCertificate.get(certificateId) ?? [])];
-      if (c.thingId) clientIds.push(c.thingId);
-      await this.broker?.disconnectCertificate(certificateId, clientIds);
+    if (status !== 'ACTIVE' && c.status === 'ACTIVE') {
+      // The thing name is the usual client id: also take it over when this is the thing's current certificate
+      // (with mosquitto, in case its log line was missed).
+      const current = c.thingId ? this.registry.getThing(c.thingId)?.certificateId === certificateId : false;
+      await this.endSessionsOf(certificateId, current && c.thingId ? [c.thingId] : []);
     }
     this.emit('certificate-status', { certificateId, status });
   }

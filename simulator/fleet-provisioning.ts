@@ -142,13 +142,19 @@ export class FleetProvisioning {
         `Provisioning hook denied the request: no managed thing with SerialNumber ${serialNumber} and UPC ${upc}`);
     }
     const nowSeconds = core.now() / 1000;
+    // One ACTIVE certificate per managed thing: a thing provisioned again (factory reset, or a device that
+    // lost RegisterThing's answer) gets the new certificate and the earlier ones become INACTIVE.
+    const earlier = core.registry.listCertificates().filter((c) => c.thingId === thing.id && c.status === 'ACTIVE'
+      && c.certificateId !== record.certificateId);
     core.registry.transaction(() => {
+      for (const c of earlier) core.registry.updateCertificate(c.certificateId, { status: 'INACTIVE' }, nowSeconds);
       core.registry.markOwnershipTokenUsed(token);
       core.registry.updateCertificate(record.certificateId, { status: 'ACTIVE', thingId: thing.id }, nowSeconds);
       core.registry.updateThing({ ...thing, certificateId: record.certificateId, provisioningStatus: 'ACTIVATED',
         activatedAt: thing.activatedAt ?? nowSeconds, updatedAt: nowSeconds });
     });
     await core.policyChanged();
+    for (const c of earlier) await core.endSessionsOf(c.certificateId);
     core.emit('provisioned', { managedThingId: thing.id, thingName: thing.id, certificateId: record.certificateId });
     core.thingChanged(thing.id);
     return { deviceConfiguration: {}, thingName: thing.id };

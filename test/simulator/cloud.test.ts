@@ -148,6 +148,21 @@ describe.each(['embedded', 'mosquitto'] as const)('mi-cloud with the %s broker',
       await client.endAsync();
     });
 
+    it('provisioning a thing again makes its earlier certificate INACTIVE (one active certificate per thing)', async () => {
+      const first = await provisionedDevice();
+      const old = await connectDevice(cloud.mqttUrl, first.credentials, first.thingName);
+      const oldClosed = new Promise<void>((resolve) => old.once('close', () => resolve()));
+      const second = await provision(cloud, claim, template, { SerialNumber: first.sn, UPC: upc }, { csr: true });
+      expect(second.thingName).toBe(first.thingName);
+      await oldClosed;
+      old.end(true);
+      expect(cloud.describeCertificate(first.certificateId).status).toBe('INACTIVE');
+      expect(cloud.getManagedThing(first.thingName).CertificateId).toBe(second.certificateId);
+      await expect(connectDevice(cloud.mqttUrl, first.credentials, first.thingName)).rejects.toThrow();
+      const fresh = await connectDevice(cloud.mqttUrl, second.credentials, second.thingName);
+      await fresh.endAsync();
+    });
+
     it('rejects a CSR whose signature does not verify', async () => {
       const client = await connectDevice(cloud.mqttUrl, claim, 'claim-bad-csr');
       const answer = await request(client, '$aws/certificates/create-from-csr/json',
@@ -262,11 +277,17 @@ describe.each(['embedded', 'mosquitto'] as const)('mi-cloud with the %s broker',
       const bGotCommand = receivesWithin(clientB, `south/${b.thingName}/control`, 800);
       // A publishes on B's topics: refused (aedes closes A's connection, mosquitto drops the message)
       clientA.on('error', () => {});
+      const aClosed = new Promise<boolean>((resolve) => {
+        clientA.once('close', () => resolve(true));
+        setTimeout(() => resolve(false), 1500);
+      });
       clientA.publish(`south/${b.thingName}/control`, JSON.stringify({ payload: { traceId: 'forged' } }), { qos: 0 });
       clientA.publish(`north/${b.thingName}/state`, JSON.stringify({ payload: { endpoints: [] } }), { qos: 0 });
       expect(await bGotCommand).toBe(false);
       expect(await sawState).toBe(false);
       expect(cloud.listStateReports(b.thingName).Items).toEqual([]);
+      // aedes ends a connection that publishes outside its policy, as AWS does
+      if (broker === 'embedded') expect(await aClosed).toBe(true);
       await clientA.endAsync(true);
       await clientB.endAsync();
     });
