@@ -5,8 +5,8 @@
  * so other platforms' loggers may import it.
  */
 const PEM_PRIVATE_KEY = /-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[\s\S]*?(?:-----END \1PRIVATE KEY-----|$)/g;
-/** 100+ base64 characters, possibly wrapped over lines as PEM bodies are. */
-const BASE64_RUN = /(?:[A-Za-z0-9+/]{4,}(?:\r?\n)?){25,}={0,2}/g;
+/** 100+ base64 characters, possibly wrapped over lines as PEM bodies are (linear: no nested quantifiers). */
+const BASE64_RUN = /[A-Za-z0-9+/][A-Za-z0-9+/\r\n]{98,}[A-Za-z0-9+/]={0,2}/g;
 /** Hex runs long enough to hold a key. Only those that look like key DER are redacted. */
 const HEX_RUN = /[0-9a-fA-F]{64,}/g;
 /**
@@ -21,7 +21,7 @@ export const REDACTED = '[redacted]';
 export function redactSecrets(text: string): string {
   return text
     .replace(PEM_PRIVATE_KEY, '[redacted private key]')
-    .replace(BASE64_RUN, (run) => (/^[0-9a-fA-F\r\n]+$/.test(run) ? run : REDACTED))
+    .replace(BASE64_RUN, (run) => (/^[0-9a-fA-F\r\n]+$/.test(run) || run.replace(/[\r\n]/g, '').length < 100 ? run : REDACTED))
     .replace(HEX_RUN, (run) => (KEY_DER_HEX.test(run) ? REDACTED : run));
 }
 
