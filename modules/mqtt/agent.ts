@@ -280,13 +280,20 @@ export class MqttAgent implements MqttClient {
       fail(new TimeoutError('MQTT connect', timeoutMs));
     }, timeoutMs);
 
-    this.#platform.transport
-      .connect({
+    let connecting: Promise<Connection>;
+    try {
+      connecting = this.#platform.transport.connect({
         host: options.host,
         port: options.port,
         connectTimeoutMs: timeoutMs,
         ...(options.tls ? { tls: options.tls } : {}),
-      })
+      });
+    } catch (error) {
+      // A transport that throws instead of rejecting must not break the timer callback we run in.
+      fail(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    connecting
       .then(
         (connection) => {
           if (settled || this.#phase !== 'connecting' || attemptId !== this.#attemptId) {

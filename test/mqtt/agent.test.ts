@@ -332,6 +332,28 @@ describe('MqttAgent: connection loss', () => {
     expect(got).toEqual(['after']);
   });
 
+  it('resubscribes at most 8 filters per SUBSCRIBE (AWS IoT limit)', async () => {
+    const { platform, broker, agent } = await connected({}, { reconnect: { baseMs: 10, capMs: 20 } });
+    for (let i = 0; i < 19; i++) await agent.subscribe(`f/${i}`, () => {});
+    broker.current!.drop();
+    await advance(platform, 1500);
+    const resub = broker.connections[1]!.packets.filter((p) => p.cmd === 'subscribe');
+    expect(resub.map((p) => p.subscriptions!.length)).toEqual([8, 8, 3]);
+    expect(resub.flatMap((p) => p.subscriptions!.map((x) => x.topic))).toEqual(Array.from({ length: 19 }, (_, i) => `f/${i}`));
+  });
+
+  it('sends a subscribe made while offline after connecting, ahead of offline publishes', async () => {
+    const { broker, agent, options } = setup();
+    const got: string[] = [];
+    const subscribed = agent.subscribe('o/#', (m) => void got.push(text(m.payload)), { qos: 1 });
+    const published = agent.publish('o/x', 'queued', { qos: 1 });
+    await agent.connect(options);
+    await Promise.all([subscribed, published]);
+    await settle();
+    expect(broker.received.map((p) => p.cmd)).toEqual(['connect', 'subscribe', 'publish', 'puback']);
+    expect(got).toEqual(['queued']); // the scripted broker routed it back through the new subscription
+  });
+
   it('sends PINGREQ when idle and reconnects when PINGRESP does not come', async () => {
     const { platform, broker, agent, reasons } = await connected({}, { testKeepAliveSeconds: 2, reconnect: { baseMs: 10, capMs: 20 } });
     await advance(platform, 2000);
