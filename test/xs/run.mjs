@@ -22,9 +22,18 @@ const SCENARIO_WALL_LIMIT_MS = Number(process.env.XS_SCENARIO_TIMEOUT_MS ?? 60_0
 
 const args = process.argv.slice(2);
 const verbose = args.includes('--verbose') || process.env.XS_VERBOSE === '1';
-const filters = args.filter((arg) => !arg.startsWith('--'));
+// --dir DIR: scenario files from DIR instead of the default places (the runner's own tests use it).
+const dirIndex = args.indexOf('--dir');
+const scenarioDirOverride = dirIndex >= 0 ? path.resolve(args[dirIndex + 1] ?? '') : undefined;
+// --report FILE: where the JSON report goes (default build/xs-report.json).
+const reportIndex = args.indexOf('--report');
+const reportPath = reportIndex >= 0 ? path.resolve(args[reportIndex + 1] ?? '') : path.join(repoRoot, 'build/xs-report.json');
+const filters = args.filter((arg, i) => !arg.startsWith('--') && args[i - 1] !== '--dir' && args[i - 1] !== '--report');
 
 function discover() {
+  if (scenarioDirOverride) {
+    return fs.readdirSync(scenarioDirOverride).filter((name) => name.endsWith('.xs.ts')).sort().map((name) => path.join(scenarioDirOverride, name));
+  }
   const files = [];
   const scenarioDir = path.join(repoRoot, 'test/xs/scenarios');
   for (const name of fs.existsSync(scenarioDir) ? fs.readdirSync(scenarioDir).sort() : []) {
@@ -257,9 +266,9 @@ async function main() {
     failed: failed.length,
     scenarios: results,
   };
-  await fsp.mkdir(path.join(repoRoot, 'build'), { recursive: true });
-  await fsp.writeFile(path.join(repoRoot, 'build/xs-report.json'), JSON.stringify(report, null, 2) + '\n');
-  console.log(`\n${results.length - failed.length} passed, ${failed.length} failed in ${((Date.now() - started) / 1000).toFixed(1)} s; report: build/xs-report.json`);
+  await fsp.mkdir(path.dirname(reportPath), { recursive: true });
+  await fsp.writeFile(reportPath, JSON.stringify(report, null, 2) + '\n');
+  console.log(`\n${results.length - failed.length} passed, ${failed.length} failed in ${((Date.now() - started) / 1000).toFixed(1)} s; report: ${path.relative(repoRoot, reportPath)}`);
   process.exit(failed.length > 0 ? 1 : 0);
 }
 
