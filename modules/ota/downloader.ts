@@ -1,14 +1,16 @@
 /**
- * Streams an image over HTTP(S) into a firmware slot: one `Range` GET from the current position to
- * the end, cut into blocks; each full block is hashed, written to flash and then reported through
- * `onBlockWritten` (which persists progress), with the next block filling while the previous one is
- * written (two block buffers). A dropped connection is retried from the byte it stopped at (the
- * partial block is still in memory); only a power loss loses the block in flight.
+ * Downloads an image over HTTP(S) into a firmware slot one block at a time, as the AWS OTA library
+ * does over HTTP: each request asks for the rest of the current block (`Range: bytes=a-b`); once the
+ * block is complete it is hashed, written to flash and reported through `onBlockWritten` (which
+ * persists progress) before the next block is requested. So the device never holds more than one
+ * block that is not yet durable: a power loss costs at most one block of download, and the server
+ * never sends more than that ahead either. A dropped connection is retried from the byte it stopped
+ * at (the partial block is still in memory). A server that ignores Range (200) is read as one stream,
+ * committing blocks as they fill.
  */
 import type { FirmwareSlots, HttpClient, HttpResponse, IncrementalHash, Logger, Random, SlotName, Timers, TimerHandle, TlsCredentials } from '../../platform/pal/index.js';
 import { Backoff } from '../util/backoff.js';
 import { DownloadError, ImageSizeError } from './errors.js';
-
 export interface DownloadRequest {
   http: HttpClient;
   slots: FirmwareSlots;
@@ -51,14 +53,10 @@ export class ImageDownload {
   #cancelledWith: Error | undefined;
   #response: HttpResponse | undefined;
   #sleep: { timer: TimerHandle; resolve: () => void } | undefined;
-  /** Block buffers: one filling, one being written. */
-  #buffers: [Uint8Array, Uint8Array];
-  #current = 0;
+  readonly #buffer: Uint8Array;
   #fill = 0;
-  /** Offset in the image of the start of the filling buffer. */
+  /** Offset in the image of the start of the block being filled. */
   #blockStart: number;
-  #writing: Promise<void> | undefined;
-  #writeError: unknown;
 
   constructor(request: DownloadRequest) {
     const { blockSize, offset, size, slots } = request;
@@ -69,7 +67,7 @@ export class ImageDownload {
       throw new RangeError(`expected the resume offset to be a block boundary within 0..${size}, got ${offset}`);
     }
     this.#r = request;
-    this.#buffers = [new Uint8Array(blockSize), new Uint8Array(blockSize)];
+    this.#buffer = new Uint8Array(blockSize);
     this.#blockStart = offset;
     this.stats = { bytesReceived: 0, requests: 0, retries: 0, resumedFrom: offset };
   }
@@ -115,18 +113,19 @@ export class ImageDownload {
         await this.#delay(delay);
       }
     }
-    await this.#flush();
     return this.stats;
   }
 
+  /** One request: the rest of the current block (or, from a server ignoring Range, the rest of the file). */
   async #attempt(): Promise<void> {
-    const { http, url, size, tls, timeoutMs } = this.#r;
+    const { http, url, size, tls, timeoutMs, blockSize } = this.#r;
     const start = this.position;
+    const blockEnd = Math.min(size, this.#blockStart + blockSize);
     this.stats.requests++;
     let response: HttpResponse;
     try {
       response = await http.get(url, {
-        range: { start, end: size - 1 },
+        range: { start, end: blockEnd - 1 },
         ...(tls ? { tls } : {}),
         ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       });
@@ -136,7 +135,9 @@ export class ImageDownload {
     this.#response = response;
     if (this.#cancelledWith) response.cancel();
     try {
-      let skip = this.#checkResponse(response, start);
+      const whole = this.#checkResponse(response, start, blockEnd);
+      const end = whole ? size : blockEnd;
+      let skip = whole ? start : 0;
       try {
         for await (const chunk of response.body) {
           this.stats.bytesReceived += chunk.length;
@@ -147,18 +148,21 @@ export class ImageDownload {
             data = data.subarray(n);
             if (data.length === 0) continue;
           }
-          if (this.position + data.length > size) {
-            throw new ImageSizeError(size, this.position + data.length, `the server sent more than ${size} bytes`);
+          if (this.position + data.length > end) {
+            throw whole
+              ? new ImageSizeError(size, this.position + data.length, `the server sent more than ${size} bytes`)
+              : new DownloadError(`the server sent more than the requested bytes ${start}-${end - 1}`);
           }
           await this.#accept(data);
+          this.#throwIfCancelled();
         }
       } catch (error) {
-        if (error instanceof ImageSizeError || this.#writeError !== undefined) throw error;
-        this.#throwIfCancelled();
+        if (error instanceof ImageSizeError || error instanceof DownloadError || this.#cancelledWith) throw this.#cancelledWith ?? error;
+        if (error instanceof RetryableDownloadError) throw error;
         throw new RetryableDownloadError(`connection lost at ${this.position} of ${size} bytes: ${errorText(error)}`);
       }
       this.#throwIfCancelled();
-      if (this.position < size) {
+      if (this.position < end) {
         throw new RetryableDownloadError(`response ended at ${this.position} of ${size} bytes (truncated)`);
       }
     } finally {
@@ -167,8 +171,8 @@ export class ImageDownload {
     }
   }
 
-  /** Validates status and headers; returns how many leading body bytes to skip. */
-  #checkResponse(response: HttpResponse, start: number): number {
+  /** Validates status and headers; true when the server ignored Range and sends the whole file. */
+  #checkResponse(response: HttpResponse, start: number, end: number): boolean {
     const { size, url } = this.#r;
     const { status, headers } = response;
     const host = hostOf(url);
@@ -179,18 +183,17 @@ export class ImageDownload {
           throw new ImageSizeError(size, range.total, `the server's file is ${range.total} bytes`);
         }
         if (range.start !== start) {
-          throw new DownloadError(`asked ${host} for bytes from ${start}, got a range from ${range.start}`);
+          throw new DownloadError(`asked ${host} for bytes ${start}-${end - 1}, got a range from ${range.start}`);
         }
       }
-      return 0;
+      return false;
     }
     if (status === 200) {
       const length = headers['content-length'];
       if (length !== undefined && Number(length) !== size) {
         throw new ImageSizeError(size, Number(length), `the server's file is ${length} bytes`);
       }
-      // The server ignored Range: skip what is already in flash.
-      return start;
+      return true;
     }
     if (status === 416) {
       const range = parseContentRange(headers['content-range']);
@@ -202,44 +205,28 @@ export class ImageDownload {
     throw new DownloadError(`HTTP ${status} from ${host}`);
   }
 
+  /** Copies bytes into the block buffer; each complete block is made durable before going on. */
   async #accept(data: Uint8Array): Promise<void> {
     const { blockSize, size } = this.#r;
     let offset = 0;
     while (offset < data.length) {
-      const buffer = this.#buffers[this.#current]!;
       const n = Math.min(blockSize - this.#fill, data.length - offset);
-      buffer.set(data.subarray(offset, offset + n), this.#fill);
+      this.#buffer.set(data.subarray(offset, offset + n), this.#fill);
       this.#fill += n;
       offset += n;
       if (this.#fill === blockSize || this.position === size) await this.#commitBlock();
     }
   }
 
-  /** Hashes the filled buffer and starts writing it; waits for the previous block first. */
   async #commitBlock(): Promise<void> {
-    const block = this.#buffers[this.#current]!.subarray(0, this.#fill);
+    const block = this.#buffer.subarray(0, this.#fill);
     const at = this.#blockStart;
-    this.#r.hash.update(block);
-    await this.#flush();
-    const { slots, slot, onBlockWritten } = this.#r;
-    const end = at + block.length;
-    this.#writing = slots.write(slot, at, block).then(() => onBlockWritten(end)).then(
-      () => undefined,
-      (error: unknown) => {
-        this.#writeError = error;
-      },
-    );
-    this.#current = 1 - this.#current;
-    this.#blockStart = end;
+    const { slots, slot, hash, onBlockWritten } = this.#r;
+    hash.update(block);
+    await slots.write(slot, at, block);
+    this.#blockStart = at + block.length;
     this.#fill = 0;
-  }
-
-  async #flush(): Promise<void> {
-    if (this.#writing) {
-      await this.#writing;
-      this.#writing = undefined;
-    }
-    if (this.#writeError !== undefined) throw this.#writeError;
+    await onBlockWritten(this.#blockStart);
   }
 
   #throwIfCancelled(): void {
