@@ -107,6 +107,10 @@ export class MosquittoBroker implements CloudBroker {
     ].join('\n');
     writeFileSync(join(dir, 'mosquitto.conf'), config);
     const child = spawn(binary, ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // If our process ends without stop(), mosquitto must not outlive it.
+    const killOnExit = () => { if (child.exitCode === null) child.kill('SIGTERM'); };
+    process.once('exit', killOnExit);
+    child.once('exit', () => process.off('exit', killOnExit));
     const broker = new MosquittoBroker({ process: child, core: options.core, dir, port, host: options.host,
       service: { cert: readFileSync(servicePaths.cert, 'utf8'), key: readFileSync(servicePaths.key, 'utf8') } });
     try {
