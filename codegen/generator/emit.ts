@@ -70,6 +70,7 @@ function jsdoc(text: string | null | undefined, indent: string, extra: string[] 
 }
 
 function str(s: string): string {
+  if (s.indexOf('\\') === -1 && s.indexOf("'") === -1) return `'${s}'`;
   return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
@@ -78,6 +79,9 @@ const infoName = (typeName: string) => `${typeName}Info`;
 /** Resolves type names of one cluster: its own and merged global types, then Matter's built-ins. */
 class TypeScope {
   readonly #types = new Map<string, TypeDefinition>();
+  /** Global types the module being emitted names in TypeScript types / in TypeInfo tables. */
+  readonly usedGlobalTypes = new Set<string>();
+  readonly usedGlobalInfos = new Set<string>();
 
   constructor(readonly cluster: Cluster) {
     for (const t of [...cluster.enums, ...cluster.bitmaps, ...cluster.structs]) this.#types.set(t.name, t);
@@ -111,6 +115,7 @@ function tsBuiltin(t: BuiltinType): string {
 
 function tsFieldType(scope: TypeScope, field: Field, where: string): string {
   const t = scope.resolve(field, where);
+  if (isDefinition(t) && t.isGlobal) scope.usedGlobalTypes.add(t.name);
   let ts = isDefinition(t) ? t.name : tsBuiltin(t);
   if (field.isList) ts = `${ts}[]`;
   if (field.qualities.includes('NULLABLE')) ts = `${ts} | null`;
@@ -123,6 +128,7 @@ function typeInfoExpr(scope: TypeScope, field: Field, where: string): string {
   const c = field.constraint ?? {};
   let item: string;
   if (isDefinition(t)) {
+    if (t.isGlobal) scope.usedGlobalInfos.add(t.name);
     item = infoName(t.name);
   } else {
     switch (t.kind) {
@@ -280,6 +286,8 @@ function commandStruct(scope: TypeScope, cluster: Cluster, name: string, role: s
 function emitCluster(plan: ClusterPlan, options: EmitOptions): string {
   const { cluster, capabilityId, source } = plan.source;
   const scope = plan.scope;
+  scope.usedGlobalTypes.clear();
+  scope.usedGlobalInfos.clear();
   const C = cluster.name;
   const used = new Map<string, string>();
   const claim = (name: string, what: string) => {
@@ -334,49 +342,49 @@ function emitCluster(plan: ClusterPlan, options: EmitOptions): string {
   const globalInfos = infoTypes.filter((t) => t.isGlobal);
   // Keep struct infos in dependency order: referencedTypes already visits dependencies first.
 
-  let out = '';
+  const out: string[] = [];
 
   if (ownTypes.length) {
-    out += `\n// ---- value types ----\n`;
-    for (const t of ownTypes) out += '\n' + (t.kind === 'struct' ? structDeclaration(scope, t) : enumDeclaration(t, true));
+    out.push(`\n// ---- value types ----\n`);
+    for (const t of ownTypes) out.push('\n' + (t.kind === 'struct' ? structDeclaration(scope, t) : enumDeclaration(t, true)));
   }
   for (const { e, typeName } of events) {
     const body = e.fields
       .map((f) => `${jsdoc(f.description, '  ')}  ${f.name}${f.qualities.includes('OPTIONAL') ? '?' : ''}: ${tsFieldType(scope, f, `event ${e.name} field ${f.name}`)};`)
       .join('\n');
-    out += `\n${jsdoc(e.description, '', [`Fields of event ${e.name} (${hex(e.code)}, priority ${e.priority}).`])}`;
-    out += body ? `export type ${typeName} = {\n${body}\n};\n` : `export type ${typeName} = Record<string, never>;\n`;
+    out.push(`\n${jsdoc(e.description, '', [`Fields of event ${e.name} (${hex(e.code)}, priority ${e.priority}).`])}`);
+    out.push(body ? `export type ${typeName} = {\n${body}\n};\n` : `export type ${typeName} = Record<string, never>;\n`);
   }
 
   // Handlers interface.
-  out += `\n// ---- handlers ----\n\n`;
-  out += jsdoc(null, '', [
+  out.push(`\n// ---- handlers ----\n\n`);
+  out.push(jsdoc(null, '', [
     `Callbacks of the ${C} cluster, all optional: a getter per readable attribute, a setter per`,
     'writable one, a method per command. Each may return its result or a Promise of it; throwing',
     'ActionError (from the data-model runtime) answers with that status. `context` is what',
     `${registerName} was given.`,
-  ]);
-  out += `export interface ${handlersName}<C = unknown> {\n`;
+  ]));
+  out.push(`export interface ${handlersName}<C = unknown> {\n`);
   for (const x of attrs) {
     const d = x.a.definition;
-    if (x.getter) out += `${jsdoc(d.description, '  ', d.description ? [] : [`Reads ${d.name} (${hex(d.code)}).`])}  ${x.getter}?(context: C): ${x.ts} | Promise<${x.ts}>;\n`;
-    if (x.setter) out += `${jsdoc(null, '  ', [`Writes ${d.name} (${hex(d.code)}).`])}  ${x.setter}?(value: ${x.ts}, context: C): void | Promise<void>;\n`;
+    if (x.getter) out.push(`${jsdoc(d.description, '  ', d.description ? [] : [`Reads ${d.name} (${hex(d.code)}).`])}  ${x.getter}?(context: C): ${x.ts} | Promise<${x.ts}>;\n`);
+    if (x.setter) out.push(`${jsdoc(null, '  ', [`Writes ${d.name} (${hex(d.code)}).`])}  ${x.setter}?(value: ${x.ts}, context: C): void | Promise<void>;\n`);
   }
   for (const x of cmds) {
     const req = x.input ? x.input.name : 'Record<string, never>';
     const res = x.output ? x.output.name : 'void';
-    out += `${jsdoc(x.c.description, '  ', [`Command ${x.c.name} (${hex(x.c.code)}).`])}  ${x.method}?(request: ${req}, context: C): ${res} | Promise<${res}>;\n`;
+    out.push(`${jsdoc(x.c.description, '  ', [`Command ${x.c.name} (${hex(x.c.code)}).`])}  ${x.method}?(request: ${req}, context: C): ${res} | Promise<${res}>;\n`);
   }
-  out += `}\n`;
+  out.push(`}\n`);
 
   // Metadata.
-  out += `\n// ---- metadata ----\n\n`;
-  for (const t of localInfos) out += infoDeclaration(scope, t, false);
-  if (localInfos.length) out += '\n';
-  out += `/** What the data-model runtime dispatches and validates with. */\n`;
-  out += `export const ${metadataName}: ClusterMetadata = {\n`;
-  out += `  id: ${hex(cluster.code)},\n  name: ${str(C)},\n  revision: ${num(cluster.revision)},\n  capabilityId: ${str(capabilityId)},\n`;
-  out += `  attributes: [\n`;
+  out.push(`\n// ---- metadata ----\n\n`);
+  for (const t of localInfos) out.push(infoDeclaration(scope, t, false));
+  if (localInfos.length) out.push('\n');
+  out.push(`/** What the data-model runtime dispatches and validates with. */\n`);
+  out.push(`export const ${metadataName}: ClusterMetadata = {\n`);
+  out.push(`  id: ${hex(cluster.code)},\n  name: ${str(C)},\n  revision: ${num(cluster.revision)},\n  capabilityId: ${str(capabilityId)},\n`);
+  out.push(`  attributes: [\n`);
   for (const x of attrs) {
     const d = x.a.definition;
     const parts = [
@@ -391,42 +399,41 @@ function emitCluster(plan: ClusterPlan, options: EmitOptions): string {
       ...(x.getter ? [`getter: ${str(x.getter)}`] : []),
       ...(x.setter ? [`setter: ${str(x.setter)}`] : []),
     ];
-    out += `    { ${parts.join(', ')} },\n`;
+    out.push(`    { ${parts.join(', ')} },\n`);
   }
-  out += `  ],\n  commands: [\n`;
+  out.push(`  ],\n  commands: [\n`);
   for (const x of cmds) {
-    out += `    {\n      id: ${hex(x.c.code)},\n      name: ${str(x.c.name)},\n      method: ${str(x.method)},\n`;
-    out += `      request: ${fieldInfoList(scope, x.input?.fields ?? [], `command ${x.c.name} request`, '      ')},\n`;
+    out.push(`    {\n      id: ${hex(x.c.code)},\n      name: ${str(x.c.name)},\n      method: ${str(x.method)},\n`);
+    out.push(`      request: ${fieldInfoList(scope, x.input?.fields ?? [], `command ${x.c.name} request`, '      ')},\n`);
     if (x.output) {
-      out += `      response: { id: ${hex(x.output.code ?? x.c.code)}, name: ${str(x.output.name)}, fields: ${fieldInfoList(scope, x.output.fields, `command ${x.c.name} response`, '      ')} },\n`;
+      out.push(`      response: { id: ${hex(x.output.code ?? x.c.code)}, name: ${str(x.output.name)}, fields: ${fieldInfoList(scope, x.output.fields, `command ${x.c.name} response`, '      ')} },\n`);
     }
-    out += `    },\n`;
+    out.push(`    },\n`);
   }
-  out += `  ],\n  events: [\n`;
+  out.push(`  ],\n  events: [\n`);
   for (const { e } of events) {
-    out += `    { id: ${hex(e.code)}, name: ${str(e.name)}, priority: '${e.priority}', fields: ${fieldInfoList(scope, e.fields, `event ${e.name}`, '    ')} },\n`;
+    out.push(`    { id: ${hex(e.code)}, name: ${str(e.name)}, priority: '${e.priority}', fields: ${fieldInfoList(scope, e.fields, `event ${e.name}`, '    ')} },\n`);
   }
-  out += `  ],\n};\n`;
+  out.push(`  ],\n};\n`);
 
   // Functions.
-  out += `\n// ---- registration, reports, events ----\n\n`;
-  out += `/** Registers ${C} handlers on \`endpoint\`; every callback receives \`context\`. */\n`;
-  out += `export function ${registerName}<C = unknown>(endpoint: EndpointHandle, handlers: ${handlersName}<C>, context?: C): void {\n`;
-  out += `  registerCluster(endpoint, ${metadataName}, handlers, context);\n}\n`;
+  out.push(`\n// ---- registration, reports, events ----\n\n`);
+  out.push(`/** Registers ${C} handlers on \`endpoint\`; every callback receives \`context\`. */\n`);
+  out.push(`export function ${registerName}<C = unknown>(endpoint: EndpointHandle, handlers: ${handlersName}<C>, context?: C): void {\n`);
+  out.push(`  registerCluster(endpoint, ${metadataName}, handlers, context);\n}\n`);
   for (const x of attrs) {
     const d = x.a.definition;
-    out += `\n/** Reports a new value of ${d.name}; \`{ immediate: true }\` publishes without waiting for the report window. */\n`;
-    out += `export function ${x.report}(endpoint: EndpointHandle, value: ${x.ts}, options?: ReportOptions): void {\n`;
-    out += `  reportAttribute(endpoint, ${metadataName}, ${hex(d.code)}, value, options);\n}\n`;
+    out.push(`\n/** Reports a new value of ${d.name}; \`{ immediate: true }\` publishes without waiting for the report window. */\n`);
+    out.push(`export function ${x.report}(endpoint: EndpointHandle, value: ${x.ts}, options?: ReportOptions): void {\n`);
+    out.push(`  reportAttribute(endpoint, ${metadataName}, ${hex(d.code)}, value, options);\n}\n`);
   }
   for (const { e, typeName, emit } of events) {
-    out += `\n/** Emits event ${e.name}; \`{ immediate: true }\` publishes at once. */\n`;
+    out.push(`\n/** Emits event ${e.name}; \`{ immediate: true }\` publishes at once. */\n`);
     const param = e.fields.length ? `fields: ${typeName}` : `fields: ${typeName} = {}`;
-    out += `export function ${emit}(endpoint: EndpointHandle, ${param}, options?: ReportOptions): void {\n`;
-    out += `  emitEvent(endpoint, ${metadataName}, ${hex(e.code)}, fields, options);\n}\n`;
+    out.push(`export function ${emit}(endpoint: EndpointHandle, ${param}, options?: ReportOptions): void {\n`);
+    out.push(`  emitEvent(endpoint, ${metadataName}, ${hex(e.code)}, fields, options);\n}\n`);
   }
   // Imports last, from what the body really uses (strict projects enable noUnusedLocals).
-  const mentions = (name: string) => new RegExp(`\\b${name}\\b`).test(out);
   let head = header([source]);
   head += jsdoc(cluster.description, '', [
     `${C} cluster ${hex(cluster.code)}, revision ${num(cluster.revision)}: capability ${capabilityId}.`,
@@ -435,13 +442,13 @@ function emitCluster(plan: ClusterPlan, options: EmitOptions): string {
   head += `import { ${runtimeValues.join(', ')} } from ${str(options.runtime)};\n`;
   const runtimeTypes = ['ClusterMetadata', 'EndpointHandle', 'ReportOptions', ...(localInfos.length ? ['TypeInfo'] : [])];
   head += `import type { ${runtimeTypes.join(', ')} } from ${str(options.runtime)};\n`;
-  const globalValueImports = globalInfos.map((t) => infoName(t.name)).filter(mentions).sort();
-  const globalTypeImports = plan.globalsUsed.map((t) => t.name).filter(mentions).sort();
+  const globalValueImports = globalInfos.filter((t) => scope.usedGlobalInfos.has(t.name)).map((t) => infoName(t.name)).sort();
+  const globalTypeImports = plan.globalsUsed.filter((t) => scope.usedGlobalTypes.has(t.name)).map((t) => t.name).sort();
   const reexports = plan.globalsUsed.map((t) => t.name);
   if (globalValueImports.length) head += `import { ${globalValueImports.join(', ')} } from './${GLOBAL_TYPES_MODULE}.js';\n`;
   if (globalTypeImports.length) head += `import type { ${globalTypeImports.join(', ')} } from './${GLOBAL_TYPES_MODULE}.js';\n`;
   if (reexports.length) head += `export type { ${reexports.join(', ')} } from './${GLOBAL_TYPES_MODULE}.js';\n`;
-  return head + out;
+  return head + out.join('');
 }
 
 // ---- shared modules -----------------------------------------------------------------------------
@@ -504,22 +511,26 @@ function emitIndex(plans: ClusterPlan[], sources: string[]): string {
   return out;
 }
 
+function typeKey(t: TypeDefinition): string {
+  return JSON.stringify(t, (key, v) => (key === 'description' ? undefined : typeof v === 'bigint' ? v.toString() : v));
+}
+
 /** Generates every file of an output directory: file name → content. */
 export function emitFiles(sources: readonly ClusterSource[], options: EmitOptions): Map<string, string> {
   const files = new Map<string, string>();
   const plans: ClusterPlan[] = [];
   // Global types used by any cluster, deduplicated by name (one definition per name).
-  const globals = new Map<string, { type: TypeDefinition; scope: TypeScope; key: string }>();
+  const globals = new Map<string, { type: TypeDefinition; scope: TypeScope }>();
   for (const source of sources) {
     const scope = new TypeScope(source.cluster);
     const globalsUsed = [...source.cluster.enums, ...source.cluster.bitmaps, ...source.cluster.structs].filter((t) => t.isGlobal);
     for (const t of globalsUsed) {
-      const key = JSON.stringify(t, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
       const prior = globals.get(t.name);
-      if (prior && prior.key !== key) {
+      if (!prior) globals.set(t.name, { type: t, scope });
+      // Clusters of one input share the global objects; only another input's copy needs comparing.
+      else if (prior.type !== t && typeKey(prior.type) !== typeKey(t)) {
         throw new CodegenModelError(`global type ${t.name} is defined differently by two inputs (${source.source} and another)`);
       }
-      if (!prior) globals.set(t.name, { type: t, scope, key });
     }
     plans.push({ source, scope, globalsUsed });
   }

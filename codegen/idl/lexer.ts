@@ -15,6 +15,8 @@ export interface Token {
   text: string;
   start: number;
   end: number;
+  /** Lower-cased text of an identifier, computed once when the parser first asks. */
+  lower?: string;
 }
 
 export interface DocComment {

@@ -38,27 +38,28 @@ interface Described {
   description: string | null;
 }
 
-const MATURITY: Record<string, ApiMaturity> = {
-  provisional: 'PROVISIONAL',
-  internal: 'INTERNAL',
-  deprecated: 'DEPRECATED',
-  stable: 'STABLE',
-};
-const PRIVILEGE: Record<string, AccessPrivilege> = {
-  view: 'VIEW',
-  operate: 'OPERATE',
-  manage: 'MANAGE',
-  administer: 'ADMINISTER',
-};
-const PRIORITY: Record<string, EventPriority> = { critical: 'CRITICAL', info: 'INFO', debug: 'DEBUG' };
-const STORAGE: Record<string, AttributeStorage> = { ram: 'RAM', persist: 'PERSIST', callback: 'CALLBACK' };
-const ATTRIBUTE_QUALITY: Record<string, AttributeQuality | 'WRITEONLY'> = {
-  readonly: 'READABLE',
-  writeonly: 'WRITEONLY',
-  nosubscribe: 'NOSUBSCRIBE',
-  timedwrite: 'TIMED_WRITE',
-};
-const COMMAND_QUALITY: Record<string, CommandQuality> = { timed: 'TIMED_INVOKE', fabric: 'FABRIC_SCOPED' };
+// Keyword tables are Maps: a plain object would answer `in` for 'constructor' or 'toString'.
+const MATURITY = new Map<string, ApiMaturity>([
+  ['provisional', 'PROVISIONAL'],
+  ['internal', 'INTERNAL'],
+  ['deprecated', 'DEPRECATED'],
+  ['stable', 'STABLE'],
+]);
+const PRIVILEGE = new Map<string, AccessPrivilege>([
+  ['view', 'VIEW'],
+  ['operate', 'OPERATE'],
+  ['manage', 'MANAGE'],
+  ['administer', 'ADMINISTER'],
+]);
+const PRIORITY = new Map<string, EventPriority>([['critical', 'CRITICAL'], ['info', 'INFO'], ['debug', 'DEBUG']]);
+const STORAGE = new Map<string, AttributeStorage>([['ram', 'RAM'], ['persist', 'PERSIST'], ['callback', 'CALLBACK']]);
+const ATTRIBUTE_QUALITY = new Map<string, AttributeQuality | 'WRITEONLY'>([
+  ['readonly', 'READABLE'],
+  ['writeonly', 'WRITEONLY'],
+  ['nosubscribe', 'NOSUBSCRIBE'],
+  ['timedwrite', 'TIMED_WRITE'],
+]);
+const COMMAND_QUALITY = new Map<string, CommandQuality>([['timed', 'TIMED_INVOKE'], ['fabric', 'FABRIC_SCOPED']]);
 
 function ordered<T>(set: Set<T>, order: readonly T[]): T[] {
   return order.filter((q) => set.has(q));
@@ -92,7 +93,7 @@ class Parser {
       const start = this.#tok.start;
       const w = this.#word();
       if (w === 'endpoint') idl.endpoints.push(this.#endpoint());
-      else if (w === 'cluster' || w in MATURITY || this.#isExact('client') || this.#isExact('server')) {
+      else if (w === 'cluster' || MATURITY.has(w) || this.#isExact('client') || this.#isExact('server')) {
         idl.clusters.push(this.#cluster(start));
       } else if (w === 'enum' || w === 'bitmap' || w === 'struct' || w === 'shared' || w === 'fabric_scoped') {
         const type = this.#typeDefinition(start);
@@ -118,7 +119,9 @@ class Parser {
 
   /** The current token as a lower-cased word, or '' when it is not an identifier. */
   #word(): string {
-    return this.#tok.kind === Tok.Id ? this.#tok.text.toLowerCase() : '';
+    const t = this.#tok;
+    if (t.kind !== Tok.Id) return '';
+    return (t.lower ??= t.text.toLowerCase());
   }
 
   #isExact(word: string): boolean {
@@ -142,7 +145,7 @@ class Parser {
   /** Consumes a keyword; case-insensitive unless `exact`. */
   #keyword(word: string, exact = false): Token {
     const t = this.#tok;
-    if (t.kind !== Tok.Id || (exact ? t.text !== word : t.text.toLowerCase() !== word)) {
+    if (t.kind !== Tok.Id || (exact ? t.text !== word : this.#word() !== word)) {
       throw this.#expected(`'${word}'`);
     }
     return this.#advance();
@@ -150,7 +153,7 @@ class Parser {
 
   #acceptKeyword(word: string, exact = false): boolean {
     const t = this.#tok;
-    if (t.kind === Tok.Id && (exact ? t.text === word : t.text.toLowerCase() === word)) {
+    if (t.kind === Tok.Id && (exact ? t.text === word : this.#word() === word)) {
       this.#advance();
       return true;
     }
@@ -183,14 +186,14 @@ class Parser {
   }
 
   #maturity(): ApiMaturity | null {
-    const m = MATURITY[this.#word()];
+    const m = MATURITY.get(this.#word());
     if (m === undefined) return null;
     this.#advance();
     return m;
   }
 
   #privilege(): AccessPrivilege {
-    const p = PRIVILEGE[this.#word()];
+    const p = PRIVILEGE.get(this.#word());
     if (p === undefined) throw this.#expected('a privilege (view, operate, manage or administer)');
     this.#advance();
     return p;
@@ -357,15 +360,15 @@ class Parser {
       };
       this.#anchor(start, struct);
       cluster.structs.push(struct);
-    } else if (w in ATTRIBUTE_QUALITY || w === 'attribute') {
+    } else if (ATTRIBUTE_QUALITY.has(w) || w === 'attribute') {
       const attribute = this.#attribute(start);
       if (maturity) attribute.apiMaturity = maturity;
       cluster.attributes.push(attribute);
-    } else if (w in COMMAND_QUALITY || w === 'command' || w === 'optional') {
+    } else if (COMMAND_QUALITY.has(w) || w === 'command' || w === 'optional') {
       const command = this.#command(start);
       if (maturity) command.apiMaturity = maturity;
       cluster.commands.push(command);
-    } else if (w in PRIORITY || this.#isExact('fabric_sensitive')) {
+    } else if (PRIORITY.has(w) || this.#isExact('fabric_sensitive')) {
       const event = this.#event(start);
       if (maturity) event.apiMaturity = maturity;
       cluster.events.push(event);
@@ -383,7 +386,7 @@ class Parser {
     let readonly = false;
     let writeonly = false;
     for (;;) {
-      const q = ATTRIBUTE_QUALITY[this.#word()];
+      const q = ATTRIBUTE_QUALITY.get(this.#word());
       if (q === undefined) break;
       this.#advance();
       if (q === 'READABLE') readonly = true;
@@ -424,7 +427,7 @@ class Parser {
   #command(start: number): Command {
     const qualities = new Set<CommandQuality>();
     for (;;) {
-      const q = COMMAND_QUALITY[this.#word()];
+      const q = COMMAND_QUALITY.get(this.#word());
       if (q === undefined) break;
       this.#advance();
       qualities.add(q);
@@ -465,7 +468,7 @@ class Parser {
   #event(start: number): Event {
     const qualities = new Set<EventQuality>();
     while (this.#acceptKeyword('fabric_sensitive', true)) qualities.add('FABRIC_SENSITIVE');
-    const priority = PRIORITY[this.#word()];
+    const priority = PRIORITY.get(this.#word());
     if (priority === undefined) throw this.#expected("an event priority ('critical', 'info' or 'debug')");
     this.#advance();
     if (this.#acceptKeyword('optional')) qualities.add('OPTIONAL');
@@ -535,7 +538,7 @@ class Parser {
             this.#keyword('command');
             instance.commands.push(this.#id('a command name'));
             this.#punct(';');
-          } else if (e in STORAGE) {
+          } else if (STORAGE.has(e)) {
             this.#advance();
             this.#keyword('attribute');
             const attrName = this.#id('an attribute name');
@@ -545,7 +548,7 @@ class Parser {
               value = this.#defaultValue();
             }
             this.#punct(';');
-            instance.attributes.push({ name: attrName, storage: STORAGE[e]!, default: value });
+            instance.attributes.push({ name: attrName, storage: STORAGE.get(e)!, default: value });
           } else {
             throw this.#expected("'ram', 'persist', 'callback', 'handle', 'emits' or }");
           }
@@ -595,16 +598,19 @@ class Parser {
 
   /** ZAP may emit a cluster twice; upstream keeps the first when both are identical and fails otherwise. */
   #dropDuplicateClusters(clusters: Cluster[]): Cluster[] {
-    const byCode = new Map<string, { cluster: Cluster; key: string }>();
+    const byCode = new Map<string, { cluster: Cluster; key?: string }>();
     const kept: Cluster[] = [];
     for (const cluster of clusters) {
       const code = String(cluster.code);
-      const key = canonicalClusterKey(cluster);
       const first = byCode.get(code);
       if (first === undefined) {
-        byCode.set(code, { cluster, key });
+        byCode.set(code, { cluster });
         kept.push(cluster);
-      } else if (first.key !== key) {
+        continue;
+      }
+      // Only duplicates pay for the structural comparison.
+      first.key ??= canonicalClusterKey(first.cluster);
+      if (first.key !== canonicalClusterKey(cluster)) {
         throw this.#lexer.error(
           this.#anchors.get(cluster)![0]!.pos,
           `found a second, different definition of cluster ${cluster.name} (${code}), expected it to be identical to the first (${first.cluster.name})`,
