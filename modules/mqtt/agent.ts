@@ -188,6 +188,11 @@ export class MqttAgent implements MqttClient {
     return this.#handlerErrors;
   }
 
+  /** Reconnect attempts drawn from the backoff since it was last reset (by a stable connection). */
+  get backoffAttempts(): number {
+    return this.#backoff?.attempts ?? 0;
+  }
+
   /** Unacknowledged QoS 1 publishes on the wire now. */
   get inFlight(): number {
     return this.#publishesInFlight;

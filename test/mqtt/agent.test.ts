@@ -108,6 +108,20 @@ describe('MqttAgent: connect', () => {
     }
   });
 
+  it('keeps growing the backoff while connections drop at once, and resets it after a stable connection', async () => {
+    const { platform, broker, agent, options } = setup();
+    await agent.connect({ ...options, reconnect: { baseMs: 100, capMs: 5000, stableAfterMs: 10_000 } });
+    for (let i = 1; i <= 3; i++) {
+      broker.current!.drop();
+      await advance(platform, 6000);
+      expect(agent.connected).toBe(true);
+      expect(agent.backoffAttempts).toBe(i); // dropped before it was stable: no reset
+    }
+    await advance(platform, 10_000);
+    expect(agent.backoffAttempts).toBe(0);
+    expect(agent.counters.reconnects).toBe(3);
+  });
+
   it('times out a broker that never answers CONNECT and retries', async () => {
     const { platform, broker, agent, options } = setup();
     broker.answerConnect = false;
