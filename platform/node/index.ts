@@ -12,6 +12,7 @@
 import { join } from 'node:path';
 import type { Platform } from '../pal/index.js';
 import { NodeClock, type NodeClockOptions } from './clock.js';
+import { NodeDigests } from './node-digests.js';
 import { NodeFirmwareSlots, type NodeFirmwareSlotsOptions } from './firmware-slots.js';
 import { NodeHttpClient } from './http.js';
 import { NodeKeyStoreBackend } from './keystore-backend.js';
@@ -38,6 +39,8 @@ export { NodeTransport, mapNodeError, type NodeTransportOptions } from './transp
 export { SimulatedWifi, WifiConnectError, type SimulatedNetwork, type SimulatedWifiOptions } from './wifi-sim.js';
 export { redactSecrets } from './redact.js';
 export { writeFileAtomic } from './atomic-file.js';
+export { NodeDigests } from './node-digests.js';
+export { bootNodeFirmware, buildNodeImage, readSlotImage, ImageFormatError, type BootResult, type NodeImage } from './boot-loader.js';
 
 export interface NodePlatformOptions {
   /** Directory for storage, key store and firmware slot files; created if missing. */
@@ -79,6 +82,7 @@ export function createNodePlatform(options: NodePlatformOptions): NodePlatform {
     log: overrides.log ?? new NodeLogger(options.log),
     system: overrides.system ?? new NodeSystem(options.system),
     wifi: overrides.wifi ?? new SimulatedWifi(timers, options.wifi),
+    digest: overrides.digest ?? new NodeDigests(),
   };
   return Object.assign(platform, { dataDir }) as NodePlatform;
 }

@@ -25,7 +25,7 @@ describe('createNodePlatform', () => {
     dirs.push(dataDir);
     const lines: string[] = [];
     const platform = createNodePlatform({ dataDir, log: { sink: (l) => lines.push(l) } });
-    for (const key of ['storage', 'slots', 'keyStoreBackend', 'transport', 'http', 'timers', 'clock', 'random', 'text', 'log', 'system', 'wifi'] as const) {
+    for (const key of ['storage', 'slots', 'keyStoreBackend', 'transport', 'http', 'timers', 'clock', 'random', 'text', 'log', 'system', 'wifi', 'digest'] as const) {
       expect(platform[key], key).toBeDefined();
     }
     await platform.storage.set('thing', platform.text.encode('name'));
@@ -37,6 +37,9 @@ describe('createNodePlatform', () => {
     expect(platform.random.bytes(16)).toHaveLength(16);
     expect(platform.random.bytes(16)).not.toEqual(platform.random.bytes(16));
     expect(platform.wifi.status).toBe('got-ip');
+    const hash = platform.digest!.sha256();
+    hash.update(platform.text.encode('abc'));
+    expect(Buffer.from(hash.digest()).toString('hex')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
     platform.log.log('info', 'test', 'hello', { n: 1 });
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z INFO  \[test\] hello \{"n":1\}$/);

@@ -199,6 +199,21 @@ describe('NodeTransport over TLS with client certificates from the key store', (
     }
   });
 
+  it('connects with keys held by the portable software backend (as on a device without a native store)', async () => {
+    const { KeyStore, SoftwareKeyStoreBackend } = await import('../../modules/keystore/index.js');
+    const { NodeFileStorage, NodeRandom, NodeTextCodec } = await import('../../platform/node/index.js');
+    const software = new SoftwareKeyStoreBackend({ storage: new NodeFileStorage(join(dir, 'software')), random: new NodeRandom(), text: new NodeTextCodec() });
+    const store = new KeyStore(software);
+    await store.putCertificate('Root Cert', pki.ca.certPem);
+    for (const credential of [pki.clientRsa, pki.clientP256]) {
+      await store.putCertificate('Device Cert', credential.certPem);
+      await store.putPrivateKey('Device Key', credential.keyPem);
+      const connection = await new NodeTransport(software).connect(tlsOptions(server.port, { privateKeyLabel: 'Device Key' }));
+      expect(await echoOnce(connection, credential.keyType)).toBe(credential.keyType);
+      connection.close();
+    }
+  });
+
   it('fails with a key store error when the client certificate label is missing', async () => {
     await expect(transport.connect(tlsOptions(server.port, { certificateLabel: 'No Such Cert' }))).rejects.toThrow(/no certificate labelled "No Such Cert"/);
   });
