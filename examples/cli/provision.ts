@@ -92,7 +92,8 @@ export default async function provisionCommand(argv: string[]): Promise<number> 
       backoff: { baseMs: 500, capMs: 10_000, maxAttempts: 8 },
     };
     const mqtt = createMqttAgent(platform);
-    const provisionee = new Provisionee({ platform, keyStore, mqtt }, config);
+    // A client of its own for the claim session, so the device session can connect right after it.
+    const provisionee = new Provisionee({ platform, keyStore, mqtt, claimMqtt: createMqttAgent(platform) }, config);
     const result = values.reprovision ? await provisionee.reprovision('explicit (mi-device provision --reprovision)') : await provisionee.provision();
     await mqtt.disconnect();
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');

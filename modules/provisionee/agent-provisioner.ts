@@ -17,7 +17,12 @@ export interface ProvisioneeProvisioner extends AgentProvisioner {
   readonly provisionee: Provisionee | undefined;
 }
 
-export function provisioneeProvisioner(keyStore: KeyStoreApi, config: ProvisioneeConfig): ProvisioneeProvisioner {
+export interface ProvisionerOptions {
+  /** Makes a client for the claim session only (see ProvisioneeDependencies.claimMqtt); default: the agent's client. */
+  createClaimClient?: (platform: Platform) => MqttClient;
+}
+
+export function provisioneeProvisioner(keyStore: KeyStoreApi, config: ProvisioneeConfig, options: ProvisionerOptions = {}): ProvisioneeProvisioner {
   let result: ProvisioningResult | undefined;
   let provisionee: Provisionee | undefined;
   return {
@@ -28,7 +33,8 @@ export function provisioneeProvisioner(keyStore: KeyStoreApi, config: Provisione
       return provisionee;
     },
     async ensureProvisioned({ platform, mqtt }: { platform: Platform; mqtt: MqttClient }): Promise<DeviceIdentity> {
-      provisionee = new Provisionee({ platform, keyStore, mqtt }, config);
+      const claimMqtt = options.createClaimClient?.(platform);
+      provisionee = new Provisionee({ platform, keyStore, mqtt, ...(claimMqtt ? { claimMqtt } : {}) }, config);
       result = await provisionee.provision();
       // Managed integrations use the managed thing id as the thing name.
       return { thingName: result.thingName, clientId: result.clientId, managedThingId: result.thingName };

@@ -8,4 +8,4 @@ export type { PayloadFormat } from './topics.js';
 export { createCertificateFromCsrTopics, createKeysAndCertificateTopics, registerThingTopics } from './topics.js';
 export { PayloadCodec } from './payloads.js';
 export { certificateCommonName, CertificateParseError } from './certificate-name.js';
-export { provisioneeProvisioner, type ProvisioneeProvisioner } from './agent-provisioner.js';
+export { provisioneeProvisioner, type ProvisioneeProvisioner, type ProvisionerOptions } from './agent-provisioner.js';

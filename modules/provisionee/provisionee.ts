@@ -40,8 +40,13 @@ const MAX_CLIENT_ID_BYTES = 128;
 export interface ProvisioneeDependencies {
   platform: Platform;
   keyStore: KeyStoreApi;
-  /** The device's MQTT client; the claim session and then the device session run on it. */
+  /** The device's MQTT client: the device session runs on it, and the claim session too unless `claimMqtt` is given. */
   mqtt: MqttClient;
+  /**
+   * A separate client for the claim session, released (disconnected) when provisioning ends. With it the device
+   * session connects at once; one shared client spaces its CONNECTs (the MQTT agent sends at most one a second).
+   */
+  claimMqtt?: MqttClient;
 }
 
 export interface ProvisioningResult {
@@ -68,6 +73,7 @@ export class Provisionee {
   #platform: Platform;
   #keyStore: KeyStoreApi;
   #mqtt: MqttClient;
+  #claimMqtt: MqttClient;
   #config: ProvisioneeConfig;
   #store: ProvisioningStateStore;
   #format: PayloadFormat;
@@ -79,6 +85,7 @@ export class Provisionee {
     this.#platform = deps.platform;
     this.#keyStore = deps.keyStore;
     this.#mqtt = deps.mqtt;
+    this.#claimMqtt = deps.claimMqtt ?? deps.mqtt;
     this.#config = config;
     this.#format = config.format ?? 'json';
     this.#codec = new PayloadCodec(this.#format, deps.platform.text);
@@ -276,7 +283,7 @@ export class Provisionee {
 
   async #request(operation: FleetOperation, topics: { request: string; accepted: string; rejected: string }, payload: Uint8Array): Promise<Uint8Array> {
     const timeoutMs = this.#config.responseTimeoutMs ?? 30_000;
-    const answer = await fleetRequest(this.#mqtt, this.#platform.timers, operation, topics, payload, timeoutMs);
+    const answer = await fleetRequest(this.#claimMqtt, this.#platform.timers, operation, topics, payload, timeoutMs);
     if (!answer.accepted) throw this.#codec.rejected(operation, answer.payload);
     return answer.payload;
   }
@@ -334,9 +341,9 @@ export class Provisionee {
   }
 
   async #claimSession(): Promise<void> {
-    if (this.#claimConnected && this.#mqtt.connected) return;
+    if (this.#claimConnected && this.#claimMqtt.connected) return;
     const serial = this.#config.device.serialNumber;
-    await this.#mqtt.connect({
+    await this.#claimMqtt.connect({
       reconnect: { enabled: false },
       ...this.#config.connect,
       host: this.#config.endpoint.host,
@@ -351,7 +358,7 @@ export class Provisionee {
   async #endClaimSession(): Promise<void> {
     if (!this.#claimConnected) return;
     this.#claimConnected = false;
-    await this.#mqtt.disconnect().catch(() => undefined);
+    await this.#claimMqtt.disconnect().catch(() => undefined);
   }
 
   async #connectDevice(result: ProvisioningResult): Promise<void> {

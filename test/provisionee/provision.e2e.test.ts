@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startCloud, type Cloud } from '../../simulator/index.js';
 import { Labels } from '../../modules/keystore/types.js';
-import { PENDING_DEVICE_CERT, ProvisioningRejectedError, type ProvisioneeConfig } from '../../modules/provisionee/index.js';
+import { PENDING_DEVICE_CERT, Provisionee, ProvisioningRejectedError, type ProvisioneeConfig } from '../../modules/provisionee/index.js';
+import { createMqttAgent } from '../../modules/mqtt/index.js';
 import { createTestDevice, flashClaim, keyStoreContents } from './helpers/device.js';
 
 let cloud: Cloud;
@@ -88,11 +89,15 @@ describe('provisioning against the local cloud', () => {
     });
   }
 
-  it('client id <common name>_<serial number> when configured', async () => {
+  it('client id <common name>_<serial number> when configured (claim session on a client of its own)', async () => {
     const thing = newThing();
     const device = createTestDevice(mkdtempSync(path.join(tmpdir(), 'prov-dev-')), configFor(thing.sn, thing.upc, { clientIdScheme: 'common-name-serial' }));
     await flashClaim(device.keyStore, claim);
-    const result = await device.provisionee.provision();
+    const claimMqtt = createMqttAgent(device.platform);
+    const provisionee = new Provisionee({ platform: device.platform, keyStore: device.keyStore, mqtt: device.mqtt, claimMqtt }, configFor(thing.sn, thing.upc, { clientIdScheme: 'common-name-serial' }));
+    const result = await provisionee.provision();
+    expect(claimMqtt.connected).toBe(false);
+    expect(device.mqtt.connected).toBe(true);
     await device.mqtt.disconnect();
     const cert = cloud.describeCertificate(result.certificateId);
     expect(result.clientId).toBe(`${cert['commonName']}_${thing.sn}`);
