@@ -17,9 +17,15 @@ import { preferenceFake } from '../fakes/preference.js';
 import { power, PowerLoss } from '../fakes/power-loss.js';
 import { resourceFake } from '../fakes/Resource.js';
 import { laneClaimCertDer, laneClaimKeyPkcs8, laneRootCaDer } from '../fixtures/credentials.js';
+import config from '../fakes/mc-config.js';
+import { wifiFake } from '../fakes/embedded-network-interface-wifi.js';
+import { networkFake } from '../fakes/network.js';
 
 function freshDevice(): void {
   resetDevice();
+  wifiFake.reset();
+  networkFake.reset();
+  config.mqttEndpoint = '';
   preferenceFake.erase();
   power.reboot();
   resourceFake.files = new Map([
@@ -34,6 +40,7 @@ scenario('boot imports flashed credentials once and reports the boot state', asy
   const first = await t.measure('first boot (platform + credential import)', () => boot());
   t.equal(first.imported.map((c) => c.label), [Labels.rootCert, Labels.claimCert, Labels.claimKey], 'three credentials imported');
   t.equal(first.bootState.running, 'A', 'running slot');
+  t.equal(first.agent, undefined, 'no mqttEndpoint in the config: the agent is not started');
   const keyStore = new KeyStore(first.platform.keyStoreBackend);
   t.equal(await keyStore.getCertificate(Labels.claimCert), laneClaimCertDer, 'claim certificate stored as DER');
   const claimKey = await first.platform.keyStoreBackend.privateKeyForTransport(Labels.claimKey);
@@ -45,6 +52,31 @@ scenario('boot imports flashed credentials once and reports the boot state', asy
   t.equal(second.imported, [], 'second boot imports nothing');
   t.assert(preferenceFake.entries('mi.ks').size >= 3, 'key store records live in their own preference domain');
   t.equal(preferenceFake.entries('mi.kv').size, 0, 'the app storage domain is untouched');
+});
+
+scenario('boot with an endpoint: joins Wi-Fi from config, then the agent starts provisioning', async (t) => {
+  freshDevice();
+  wifiFake.accessPoints = [{ SSID: 'home', password: 'secret', RSSI: -50, channel: 6, authentication: 'wpa2_psk' }];
+  config.mqttEndpoint = 'mqtt.lane.test';
+  config.ssid = 'home';
+  config.password = 'secret';
+  const connections: string[] = [];
+  networkFake.dns.set('mqtt.lane.test', '10.0.0.30');
+  networkFake.servers.set('10.0.0.30:8883', {
+    accept(peer) {
+      connections.push('accepted');
+      peer.onData = () => peer.close(); // no cloud here: the point is that the agent got this far
+    },
+    tls: { caDer: laneRootCaDer, requireClientCertificate: true },
+  });
+  const summary = await boot();
+  t.equal(summary.platform.wifi.status, 'got-ip', 'Wi-Fi joined from config ssid/password');
+  t.assert(summary.agent !== undefined && summary.started !== undefined, 'agent created and starting');
+  await t.sleep(3_000);
+  t.assert(connections.length >= 1, 'the provisionee opened a TLS connection with the claim credentials');
+  await summary.agent!.stop();
+  delete config.ssid;
+  delete config.password;
 });
 
 scenario('key store over preference storage: generate, sign, verify; power cut while storing', async (t) => {

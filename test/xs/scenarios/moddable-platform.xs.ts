@@ -24,6 +24,7 @@ function freshDevice() {
   preferenceFake.erase();
   power.reboot();
   networkFake.reset();
+  wifiFake.reset();
   return createModdablePlatform({ dnsServers: ['10.0.0.53'], logLevel: 'debug' });
 }
 
