@@ -130,6 +130,10 @@ export class KeyStore implements KeyStoreApi {
   toString(): string {
     return 'KeyStore';
   }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return 'KeyStore';
+  }
 }
 
 /** Plain data: class, label, id, key type. Never any key bytes. */

@@ -134,6 +134,11 @@ export class SoftwareKeyStoreBackend implements KeyStoreBackend {
     return 'SoftwareKeyStoreBackend';
   }
 
+  /** What Node's util.inspect shows (Symbol.for is plain ECMAScript; XS ignores the key). */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return 'SoftwareKeyStoreBackend';
+  }
+
   async #get(objectClass: ObjectClass, label: string): Promise<DecodedRecord | undefined> {
     const key = this.#storageKey(objectClass, label);
     const bytes = await this.#storage.get(key);

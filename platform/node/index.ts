@@ -40,6 +40,7 @@ export { SimulatedWifi, WifiConnectError, type SimulatedNetwork, type SimulatedW
 export { redactSecrets } from './redact.js';
 export { writeFileAtomic } from './atomic-file.js';
 export { NodeDigests } from './node-digests.js';
+export { superviseDevice, type SuperviseOptions, type SupervisedDevice } from './supervisor.js';
 export { bootNodeFirmware, buildNodeImage, readSlotImage, ImageFormatError, type BootResult, type NodeImage } from './boot-loader.js';
 
 export interface NodePlatformOptions {
