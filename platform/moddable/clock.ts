@@ -11,6 +11,9 @@ import type { Logger } from '../pal/index.js';
 
 export const SYNCHRONIZED_AFTER_MS = 1_672_722_071_000;
 
+/** The `sntp` module's callback messages (modules/network/sntp/sntp.js has no named constants). */
+export const SntpMessage = { time: 1, retry: 2, error: -1 } as const;
+
 export class ModdableClock implements Clock {
   #setByUs = false;
 
@@ -37,14 +40,14 @@ export class ModdableClock implements Clock {
    */
   synchronize(host: string, log?: Logger): Promise<boolean> {
     return new Promise((resolve) => {
-      const sntp: SNTP = new SNTP({ host }, (message, value) => {
-        if (message === SNTP.time && value !== undefined) {
+      // The module closes its socket itself after a time answer, and after an error unless the
+      // callback returns another host to try.
+      new SNTP({ host }, (message, value) => {
+        if (message === SntpMessage.time && typeof value === 'number') {
           this.set(value * 1000);
-          sntp.close();
           resolve(true);
-        } else if (message === SNTP.error) {
-          log?.log('warn', 'clock', 'SNTP failed', { host });
-          sntp.close();
+        } else if (message === SntpMessage.error) {
+          log?.log('warn', 'clock', 'SNTP failed', { host, reason: String(value) });
           resolve(false);
         }
       });

@@ -24,11 +24,12 @@ declare module 'time' {
 }
 
 declare module 'sntp' {
+  /**
+   * Callback messages: 1 = time (value: seconds since the epoch; the socket then closes itself),
+   * 2 = retrying, -1 = failed (value: a reason; return another host name to try it, or nothing to close).
+   */
   export default class SNTP {
-    static readonly time: number;
-    static readonly retry: number;
-    static readonly error: number;
-    constructor(options: { host: string }, callback: (message: number, value?: number) => void);
+    constructor(options: { host: string }, callback: (message: number, value?: number | string) => string | void);
     close(): void;
   }
 }

@@ -68,6 +68,7 @@ scenario('timers, clock + SNTP, random, text and trace logger', async (t) => {
   t.equal(platform.clock.synchronized, true, 'synchronized after set');
   sntpFake.seconds = undefined;
   t.equal(await platform.clock.synchronize('bad.example'), false, 'SNTP failure resolves false');
+  t.equal(sntpFake.open, 0, 'no SNTP socket left open');
 
   const a = platform.random.bytes(32);
   const b = platform.random.bytes(32);
