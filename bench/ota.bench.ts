@@ -1,9 +1,10 @@
 /**
- * OTA download throughput: a 4 MiB image fetched through the OTA agent's download path (Range
- * requests per block, streaming SHA-256, ECDSA P-256 verify, writes into the Node firmware slot files
- * with fsync, progress persisted per block, activation) against a bare Node `http.get` of the same
- * file from the same server (the simulator's firmware handler), both in this run, medians of several
- * repetitions, interleaved.
+ * OTA download throughput: a 4 MiB image fetched through the OTA agent's download path (one Range
+ * request per block, streaming SHA-256 via Platform.digest, writes into the Node firmware slot files
+ * with fsync, progress persisted per block, then the ECDSA P-256 check) — timed from process() to the
+ * image being verified — against a bare Node `http.get` of the same file from the same server (the
+ * simulator's firmware handler) into memory, both in this run, medians of 7 interleaved repetitions.
+ * Two block sizes: the default 64 KiB (at most 64 KiB downloaded again after a power loss) and 1 MiB.
  */
 import { createServer, get as httpGet, type Server } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -26,7 +27,7 @@ import type { SystemControl } from '../platform/pal/index.js';
 import { rateFigure, type BenchResult } from './figure.js';
 
 const IMAGE_BYTES = 4 * 1024 * 1024;
-const REPETITIONS = 5;
+const REPETITIONS = 7;
 
 class Rebooted extends Error {}
 
@@ -59,6 +60,9 @@ async function bareGet(url: string): Promise<number> {
   return performance.now() - t0;
 }
 
+let t0 = 0;
+let verifiedAt = 0;
+
 async function otaDownload(root: string, url: string, document: unknown, blockSize: number, run: number): Promise<number> {
   const dir = join(root, `device-${blockSize}-${run}`);
   mkdirSync(dir, { recursive: true });
@@ -79,18 +83,24 @@ async function otaDownload(root: string, url: string, document: unknown, blockSi
     keyStore: { getPublicKey: async () => spki, getCertificate: async () => new Uint8Array(0) },
     firmwareVersion: '1.0.0',
     blockSize,
+    onEvent: (e) => {
+      if (e.type === 'verified') verifiedAt = performance.now();
+      if (process.env.OTA_BENCH_TRACE) console.error(run, blockSize, (performance.now() - t0).toFixed(1), e.type);
+    },
   });
   await agent.start();
   const documentText = JSON.stringify(document);
   const job: Job = { jobId: `bench-${run}`, document, documentText, documentBytes: documentText.length, status: 'IN_PROGRESS', statusDetails: {}, versionNumber: 1, executionNumber: 1 };
-  const t0 = performance.now();
+  t0 = performance.now();
   try {
     await agent.process(job);
     throw new Error('the OTA agent did not activate the image');
   } catch (error) {
     if (!(error instanceof Rebooted)) throw error;
   }
-  return performance.now() - t0;
+  // Download, hash, flash writes, persisted progress and the signature check; activation (boot-state
+  // switch, reboot) is a fixed cost outside the throughput.
+  return verifiedAt - t0;
 }
 
 let spki: Uint8Array;
