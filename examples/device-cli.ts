@@ -4,6 +4,8 @@
  */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ default: (args: string[]) => Promise<number> }> }> = {
   provision: { summary: 'fleet-provision this device against a cloud and print the result as JSON', load: () => import('./cli/provision.js') },
+  run: { summary: 'run an example as a simulated device against a running mi-cloud (reboots, OTA)', load: () => import('./cli/run.js') },
+  'build-image': { summary: 'build a Node firmware image of the device program for an OTA update', load: () => import('./cli/build-image.js') },
 };
 
 function usage(): string {

@@ -1,0 +1,33 @@
+/**
+ * Builds a Node firmware image: the device program (examples/host/program.ts and every example)
+ * bundled by esbuild into one ES module with its version baked in, wrapped in the Node image header
+ * (platform/node/boot-loader.ts). This is what an OTA update installs on the simulator host.
+ */
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import { buildNodeImage } from '../../platform/node/index.js';
+
+const entry = fileURLToPath(new URL('./program.ts', import.meta.url));
+
+export interface ImageOptions {
+  version: string;
+  /** `fail` builds an image whose self-test fails, to see a rollback. */
+  selfTest?: 'pass' | 'fail';
+}
+
+export async function buildFirmwareImage(options: ImageOptions): Promise<Uint8Array> {
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'silent',
+    external: ['esbuild'],
+    define: { __FIRMWARE_VERSION__: JSON.stringify(options.version), __SELF_TEST__: JSON.stringify(options.selfTest ?? 'pass') },
+    // CommonJS dependencies (mqtt-packet, …) call require() for Node built-ins.
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  });
+  return buildNodeImage(options.version, result.outputFiles[0]!.contents);
+}
