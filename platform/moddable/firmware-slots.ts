@@ -4,6 +4,10 @@
  * `embedded:storage/flash`, and ESP-IDF's boot selection and app rollback through the manifest's FFI
  * (native/esp-idf.c; rollback needs CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE, set in sdkconfig/).
  *
+ * Moddable's flash module finds partitions by label among *data* partitions only; app partitions are
+ * reachable as "running" and "nextota" (esp_ota_get_next_update_partition: with two OTA slots, the
+ * other one). So the slot that is not running opens as "nextota", the running one as "running".
+ *
  * Why flash and not `embedded:update`: the PAL writes at offsets and resumes an interrupted download
  * where it stopped; `embedded:update` streams sequentially from an esp_ota_begin that erases the
  * whole partition. Boot selection (esp_ota_set_boot_partition) still validates the image.
@@ -18,7 +22,6 @@ import { ArgumentError, SdkError } from '../../modules/util/errors.js';
 /** esp_ota_img_states_t values. */
 export const OtaImageState = { new: 0, pendingVerify: 1, valid: 2, invalid: 3, aborted: 4, undefined: -1 } as const;
 
-const PARTITION: Record<SlotName, string> = { A: 'ota_0', B: 'ota_1' };
 const SLOT_INDEX: Record<SlotName, number> = { A: 0, B: 1 };
 const BOOT_DOMAIN = 'mi.boot';
 const PREVIOUS_KEY = 'previous';
@@ -46,7 +49,7 @@ export class ModdableFirmwareSlots implements FirmwareSlots {
     const a = this.#open('A').status();
     const b = this.#open('B').status();
     if (a.size !== b.size || a.blockLength !== b.blockLength) {
-      throw new FirmwareSlotError('open slots', undefined, `ota_0 (${a.size} B) and ota_1 (${b.size} B) differ`);
+      throw new FirmwareSlotError('open slots', undefined, `the running (${a.size} B) and next OTA (${b.size} B) partitions differ`);
     }
     this.blockSize = a.blockLength;
     this.slotSize = a.size;
@@ -55,7 +58,7 @@ export class ModdableFirmwareSlots implements FirmwareSlots {
   #open(slot: SlotName): Flash {
     let flash = this.#flash.get(slot);
     if (!flash) {
-      flash = FlashStorage.open({ path: PARTITION[slot], mode: 'r+' });
+      flash = FlashStorage.open({ path: slot === this.#running() ? 'running' : 'nextota', mode: 'r+' });
       this.#flash.set(slot, flash);
     }
     return flash;

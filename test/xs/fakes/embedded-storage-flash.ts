@@ -1,12 +1,13 @@
 /**
- * Lane fake of ECMA-419 `embedded:storage/flash` for the two app partitions of ./esp-bootloader.ts,
- * with NOR semantics: eraseBlock sets 0xFF, write can only clear bits (a write over unerased bytes
- * ANDs, as the chip does), and writes cut by ./power-loss.ts leave a prefix written.
+ * Lane fake of ECMA-419 `embedded:storage/flash` (modules/io/flash/esp32) for the two app partitions
+ * of ./esp-bootloader.ts. As on the device, app partitions open only as "running" and "nextota"
+ * (a label finds data partitions only), "r" is read-only, eraseBlock(start, end) erases [start, end).
+ * NOR semantics: eraseBlock sets 0xFF, write can only clear bits (a write over unerased bytes ANDs,
+ * as the chip does), and writes cut by ./power-loss.ts leave a prefix written.
  */
 import { device } from './esp-bootloader.js';
 import { power } from './power-loss.js';
 
-const LABELS: Record<string, number> = { ota_0: 0, ota_1: 1 };
 
 function bytesOf(buffer: ArrayBuffer | ArrayBufferView): Uint8Array {
   return buffer instanceof ArrayBuffer ? new Uint8Array(buffer) : new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
@@ -63,13 +64,16 @@ class Flash {
 }
 
 const FlashStorage = {
-  open({ path, mode = 'r' }: { path: string; mode?: 'r' | 'r+' }): Flash {
-    const index = LABELS[path];
-    if (index === undefined) throw new Error(`partition not found: ${path}`);
+  open({ path, mode = 'r+' }: { path: string; mode?: 'r' | 'r+' }): Flash {
+    if (mode !== 'r' && mode !== 'r+') throw new Error('invalid mode');
+    let index: number;
+    if (path === 'running') index = device.bootloader.running;
+    else if (path === 'nextota') index = 1 - device.bootloader.running;
+    else throw new Error("can't find partition"); // no data partition of that label in this model
     return new Flash(index, mode === 'r+');
   },
   *[Symbol.iterator](): IterableIterator<string> {
-    yield* Object.keys(LABELS);
+    yield* ['nvs', 'otadata', 'phy_init', 'ota_0', 'ota_1'];
   },
 };
 
