@@ -4,7 +4,10 @@
  * controller-clusters about 1.5 s — parse only). Goal: at least 10x faster, parse and generate.
  *
  * Honest about warm-up: `cold` is the first run of that file in this process (includes V8 compiling
- * our parser); `warm` is the median of several runs after it. Generate = emit every cluster of the file.
+ * our parser); `warm median` is the median of 15 runs after it, `warm best` the fastest of them (what
+ * the work costs without other processes competing for the CPU). Generate = emit every cluster of
+ * the file into memory (air-purifier: 31 modules, controller-clusters: 157). The peer figure is the
+ * Python parser's parse time only; its Jinja generation would come on top.
  */
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
@@ -63,13 +66,16 @@ export default async function codegenBench(): Promise<Record<string, Figure>> {
     };
     const coldParse = timeMs(parse);
     const coldBoth = timeMs(parseAndGenerate);
-    const warmParse = median(Array.from({ length: WARM_RUNS }, () => timeMs(parse)));
-    const warmBoth = median(Array.from({ length: WARM_RUNS }, () => timeMs(parseAndGenerate)));
+    const parseRuns = Array.from({ length: WARM_RUNS }, () => timeMs(parse));
+    const bothRuns = Array.from({ length: WARM_RUNS }, () => timeMs(parseAndGenerate));
     const goal = 'ratio >= 10';
+    const both = `${PEER}, parse only`;
     figures[`codegen ${name} parse (cold)`] = timeFigure(coldParse, 'ms', PEER, peerMs, goal);
-    figures[`codegen ${name} parse (warm median)`] = timeFigure(warmParse, 'ms', PEER, peerMs, goal);
-    figures[`codegen ${name} parse+generate (cold)`] = timeFigure(coldBoth, 'ms', `${PEER}, parse only`, peerMs, goal);
-    figures[`codegen ${name} parse+generate (warm median)`] = timeFigure(warmBoth, 'ms', `${PEER}, parse only`, peerMs, goal);
+    figures[`codegen ${name} parse (warm median)`] = timeFigure(median(parseRuns), 'ms', PEER, peerMs, goal);
+    figures[`codegen ${name} parse+generate (cold)`] = timeFigure(coldBoth, 'ms', both, peerMs, goal);
+    figures[`codegen ${name} parse+generate (warm median)`] = timeFigure(median(bothRuns), 'ms', both, peerMs, goal);
+    // The best run shows the cost without other processes' interference on a shared machine.
+    figures[`codegen ${name} parse+generate (warm best)`] = timeFigure(Math.min(...bothRuns), 'ms', both, peerMs, goal);
   }
   return figures;
 }

@@ -296,6 +296,10 @@ function emitCluster(plan: ClusterPlan, options: EmitOptions): string {
     used.set(name, what);
   };
 
+  // Names the module itself uses: a Matter type of the same name would silently shadow them.
+  for (const name of ['Promise', 'Record', 'Uint8Array', 'ClusterMetadata', 'EndpointHandle', 'ReportOptions', 'TypeInfo', 'registerCluster', 'reportAttribute', 'emitEvent']) {
+    used.set(name, `the name ${name} the generated module relies on`);
+  }
   const ownTypes = ownTypesInDependencyOrder(scope, cluster);
   for (const t of [...ownTypes, ...plan.globalsUsed]) claim(t.name, `type ${t.name}`);
   const handlersName = `${C}Handlers`;

@@ -88,6 +88,7 @@ class Parser {
 
   parse(mergeGlobals: boolean): Idl {
     const idl: Idl = { globalEnums: [], globalBitmaps: [], globalStructs: [], clusters: [], endpoints: [] };
+    const globalKinds = new Map<string, string>();
     while (this.#tok.kind !== Tok.Eof) {
       this.#clusterAnchors = []; // top-level types take no doc comments upstream
       const start = this.#tok.start;
@@ -97,6 +98,12 @@ class Parser {
         idl.clusters.push(this.#cluster(start));
       } else if (w === 'enum' || w === 'bitmap' || w === 'struct' || w === 'shared' || w === 'fabric_scoped') {
         const type = this.#typeDefinition(start);
+        // As upstream: `attribute Foo foo` could not tell a global enum Foo from a global bitmap Foo.
+        const other = globalKinds.get(type.name);
+        if (other !== undefined && other !== type.kind) {
+          throw this.#lexer.error(start, `found global ${type.kind} ${type.name}, expected a name no other global type has (a global ${other} ${type.name} exists)`);
+        }
+        globalKinds.set(type.name, type.kind);
         if (type.kind === 'enum') idl.globalEnums.push({ ...type, isGlobal: true });
         else if (type.kind === 'bitmap') idl.globalBitmaps.push({ ...type, isGlobal: true });
         else idl.globalStructs.push({ ...type, isGlobal: true });

@@ -199,3 +199,10 @@ describe('.matter errors', () => {
     });
   }
 });
+
+describe('.matter global names', () => {
+  it('refuses two global types of different kinds with one name', () => {
+    const error = parseError('enum Foo : enum8 { kA = 0; }\nbitmap Foo : bitmap8 { kB = 1; }');
+    expect(error.message).toBe('test.matter:2:1: found global bitmap Foo, expected a name no other global type has (a global enum Foo exists)');
+  });
+});
