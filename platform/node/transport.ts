@@ -50,26 +50,18 @@ export class NodeTransport implements Transport {
         ? tlsConnect(tlsOptions)
         : netConnect({ host: options.host, port: options.port });
       socket.setNoDelay(true);
-      const timer = setTimeout(() => {
-        fail(new TransportError('timeout', `connect to ${options.host}:${options.port} timed out after ${timeoutMs} ms`));
-      }, timeoutMs);
-      const fail = (error: TransportError) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        socket.removeAllListeners();
-        socket.on('error', () => {});
-        socket.destroy();
-        reject(error);
-      };
-      let tcpConnected = false;
-      socket.once('connect', () => (tcpConnected = true));
+      // Set once our side derived the session keys, i.e. the handshake got as far as sending our
+      // certificate (TLS 1.2 sends Certificate before ClientKeyExchange).
+      let sentCertificate = false;
       const presentedCertificate = tlsOptions?.cert !== undefined;
+      const onKeylog = () => {
+        sentCertificate = true;
+      };
       const handshakeFailure = (error: Error | undefined): TransportError => {
         const mapped = error ? mapNodeError(error, options) : undefined;
         // A server that dislikes our client certificate either sends an alert (OpenSSL servers,
         // mosquitto, AWS IoT) or, like Node's own TLS server, just drops the connection mid-handshake.
-        if (tlsOptions && tcpConnected && presentedCertificate && (!mapped || mapped.code === 'closed')) {
+        if (presentedCertificate && sentCertificate && (!mapped || mapped.code === 'closed')) {
           return new TransportError(
             'certificate-rejected',
             `${options.host}:${options.port} closed the connection during the TLS handshake after we presented our client certificate (rejected)`,
@@ -77,14 +69,32 @@ export class NodeTransport implements Transport {
         }
         return mapped ?? new TransportError('closed', `connection to ${options.host}:${options.port} closed during connect`);
       };
-      socket.once('error', (error) => fail(handshakeFailure(error)));
-      socket.once('close', () => fail(handshakeFailure(undefined)));
+      const onError = (error: Error) => fail(handshakeFailure(error));
+      const onClose = () => fail(handshakeFailure(undefined));
+      const detach = () => {
+        clearTimeout(timer);
+        socket.off('error', onError);
+        socket.off('close', onClose);
+        socket.off('keylog', onKeylog);
+      };
+      const fail = (error: TransportError) => {
+        if (settled) return;
+        settled = true;
+        detach();
+        socket.on('error', () => {}); // late errors of a socket we are discarding
+        socket.destroy();
+        reject(error);
+      };
+      const timer = setTimeout(() => {
+        fail(new TransportError('timeout', `connect to ${options.host}:${options.port} timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      if (presentedCertificate) socket.on('keylog', onKeylog);
+      socket.on('error', onError);
+      socket.on('close', onClose);
       socket.once(tlsOptions ? 'secureConnect' : 'connect', () => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
-        socket.removeAllListeners('error');
-        socket.removeAllListeners('close');
+        detach();
         resolve(new NodeConnection(socket, options));
       });
     });

@@ -161,6 +161,16 @@ describe('NodeTransport over TLS with client certificates from the key store', (
     connection.close();
   });
 
+  it('reports a server that hangs up before the handshake as closed, not as a rejected certificate', async () => {
+    const rude = createTcpServer((socket) => socket.destroy());
+    await new Promise<void>((r) => rude.listen(0, '127.0.0.1', r));
+    try {
+      await expectTransportError(transport.connect(tlsOptions((rude.address() as AddressInfo).port)), 'closed');
+    } finally {
+      rude.close();
+    }
+  });
+
   it('maps a refused TCP connection to refused', async () => {
     const probe = createTcpServer();
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
