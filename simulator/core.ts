@@ -136,18 +136,23 @@ export class CloudCore extends EventEmitter {
     this.jobs.start();
   }
 
+  #closed = false;
+
   async close(): Promise<void> {
+    this.#closed = true;
     this.jobs.stop();
     this.dataPlane.stop();
     this.registry.close();
   }
 
   async #route(message: InboundMessage): Promise<void> {
+    if (this.#closed) return;
     try {
       if (this.fleetProvisioning.handles(message.topic)) await this.fleetProvisioning.handle(message);
       else if (message.topic.startsWith('$aws/things/')) await this.jobs.handle(message);
       else if (message.topic.startsWith('north/')) await this.dataPlane.handle(message);
     } catch (error) {
+      if (this.#closed) return; // stopped while handling: the registry is gone, nothing to answer
       process.stderr.write(`mi-cloud: error handling ${message.topic}: ${(error as Error).stack}\n`);
     }
   }

@@ -536,6 +536,15 @@ describe.each(['embedded', 'mosquitto'] as const)('mi-cloud with the %s broker',
       await timedOut;
       const late = await call(`job-t-${broker}/update`, { status: 'SUCCEEDED' });
       expect(late.body).toMatchObject({ code: 'InvalidStateTransition', executionState: { status: 'TIMED_OUT' } });
+
+      // the job-level in-progress timer too, even while the device keeps reporting progress
+      await cloud.createJob({ jobId: `job-p-${broker}`, document: { op: 'y' }, targets: [device.thingName],
+        inProgressTimeoutInMinutes: 2 });
+      const inProgressTimedOut = cloud.waitFor('job-execution',
+        (e) => e.jobId === `job-p-${broker}` && e.status === 'TIMED_OUT', 8000);
+      expect((await call('start-next', {})).body.execution.jobId).toBe(`job-p-${broker}`);
+      await call(`job-p-${broker}/update`, { status: 'IN_PROGRESS', statusDetails: { progress: '1' } });
+      await inProgressTimedOut;
       await client.endAsync();
     });
   });
