@@ -30,6 +30,8 @@ export interface TlsEchoServer {
   alpnProtocols: (string | false)[];
   /** Subject CN of each accepted client certificate. */
   clientSubjects: string[];
+  /** SNI server name sent by each accepted client (false when none). */
+  serverNames: (string | false)[];
   close(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ export async function startTlsEchoServer(options: TlsEchoServerOptions): Promise
   const handshakeErrors: Error[] = [];
   const alpnProtocols: (string | false)[] = [];
   const clientSubjects: string[] = [];
+  const serverNames: (string | false)[] = [];
   const sockets = new Set<import('node:net').Socket>();
   let server: Server;
   if (options.silent) {
@@ -62,6 +65,7 @@ export async function startTlsEchoServer(options: TlsEchoServerOptions): Promise
       (socket: TLSSocket) => {
         sockets.add(socket);
         alpnProtocols.push(socket.alpnProtocol ?? false);
+        serverNames.push((socket as TLSSocket & { servername?: string | false }).servername ?? false);
         const peer = socket.getPeerCertificate();
         if (peer && peer.subject) clientSubjects.push(String(peer.subject.CN));
         socket.on('data', (chunk) => socket.write(chunk));
@@ -78,6 +82,7 @@ export async function startTlsEchoServer(options: TlsEchoServerOptions): Promise
     handshakeErrors,
     alpnProtocols,
     clientSubjects,
+    serverNames,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

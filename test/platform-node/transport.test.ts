@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeKeyStoreBackend, NodeTransport } from '../../platform/node/index.js';
 import { TransportError, type Connection, type ConnectOptions } from '../../platform/pal/index.js';
-import { createTestPki, type IssuedCredential, type TestPki } from '../helpers/pki.js';
+import { createTestPki, issueCertificate, type IssuedCredential, type TestPki } from '../helpers/pki.js';
 import { startOpensslServer, startTlsEchoServer, type TlsEchoServer } from '../helpers/tls-server.js';
 
 let pki: TestPki;
@@ -77,6 +77,7 @@ describe('NodeTransport over TLS with client certificates from the key store', (
     connection.close();
     expect(await closed).toBeUndefined();
     expect(server.clientSubjects).toContain('device-p256');
+    expect(server.serverNames.at(-1)).toBe('localhost'); // SNI from serverName, though we dialled 127.0.0.1
   });
 
   it('connects with an RSA-2048 client key', async () => {
@@ -147,6 +148,22 @@ describe('NodeTransport over TLS with client certificates from the key store', (
       await expectTransportError(transport.connect(tlsOptions(wrong.port)), 'certificate-name-mismatch');
     } finally {
       await wrong.close();
+    }
+  });
+
+  it('refuses a server whose certificate has expired with certificate-expired', async () => {
+    const expired = await issueCertificate(pki.ca, {
+      commonName: 'localhost',
+      usage: 'server',
+      dnsNames: ['localhost'],
+      notBefore: new Date(Date.now() - 10 * 86_400_000),
+      notAfter: new Date(Date.now() - 86_400_000),
+    });
+    const stale = await startTlsEchoServer({ cert: expired.certPem, key: expired.keyPem, ca: pki.ca.certPem });
+    try {
+      await expectTransportError(transport.connect(tlsOptions(stale.port)), 'certificate-expired');
+    } finally {
+      await stale.close();
     }
   });
 
