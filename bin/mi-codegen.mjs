@@ -1,6 +1,55 @@
 #!/usr/bin/env node
-// Runs the TypeScript entry point directly through tsx, so the CLI works right after `npm install`.
-import { register } from 'tsx/esm/api';
+// Runs the code generator (codegen/cli.ts). Fast path: an esbuild bundle in build/mi-codegen/, rebuilt
+// whenever one of its source files is newer, so a run costs Node's startup plus the work itself.
+// Without esbuild (or if bundling fails) it falls back to running the TypeScript through tsx.
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-register();
-await import(new URL('../codegen/cli.ts', import.meta.url).href);
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const outDir = path.join(root, 'build', 'mi-codegen');
+const bundle = path.join(outDir, 'cli.mjs');
+const inputsList = path.join(outDir, 'inputs.json');
+
+function isFresh() {
+  if (!existsSync(bundle) || !existsSync(inputsList)) return false;
+  const built = statSync(bundle).mtimeMs;
+  try {
+    const inputs = JSON.parse(readFileSync(inputsList, 'utf8'));
+    return inputs.every((file) => statSync(path.join(root, file)).mtimeMs <= built);
+  } catch {
+    return false;
+  }
+}
+
+async function buildBundle() {
+  const esbuild = await import('esbuild');
+  const tmp = `${bundle}.${process.pid}.tmp`;
+  mkdirSync(outDir, { recursive: true });
+  const result = await esbuild.build({
+    entryPoints: [path.join(root, 'codegen/cli.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile: tmp,
+    metafile: true,
+    logLevel: 'silent',
+    packages: 'external',
+  });
+  writeFileSync(`${inputsList}.${process.pid}.tmp`, JSON.stringify(Object.keys(result.metafile.inputs)));
+  // Rename into place: concurrent runs each write their own temp file.
+  renameSync(`${inputsList}.${process.pid}.tmp`, inputsList);
+  renameSync(tmp, bundle);
+}
+
+let entry;
+try {
+  if (!isFresh()) await buildBundle();
+  entry = pathToFileURL(bundle).href;
+} catch {
+  const { register } = await import('tsx/esm/api');
+  register();
+  entry = new URL('../codegen/cli.ts', import.meta.url).href;
+}
+await import(entry);
