@@ -2,7 +2,7 @@ import aedes, { type Client } from 'aedes';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import type { CloudBroker, IdentityResolver, InboundMessage } from './broker.js';
-import { CLOUD_TOPIC_FILTERS } from './broker.js';
+import { CLOUD_TOPIC_FILTERS, MAX_PAYLOAD_BYTES } from './broker.js';
 import { canPublish, canReceive, canSubscribe, topicMatches, type Identity } from './policy.js';
 
 const NOT_AUTHORIZED = 5;
@@ -45,6 +45,10 @@ export class EmbeddedBroker implements CloudBroker {
       const identity = client && this.#identities.get(client);
       if (!identity || !canPublish(identity, packet.topic)) {
         callback(new Error(`not authorized to publish to ${packet.topic}`));
+        return;
+      }
+      if (packet.payload.length > MAX_PAYLOAD_BYTES) {
+        callback(new Error(`payload of ${packet.payload.length} bytes exceeds ${MAX_PAYLOAD_BYTES}`));
         return;
       }
       callback(null);

@@ -4,7 +4,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { CloudBroker, InboundMessage } from './broker.js';
-import { CLOUD_TOPIC_FILTERS } from './broker.js';
+import { CLOUD_TOPIC_FILTERS, MAX_PAYLOAD_BYTES } from './broker.js';
 import type { CloudCore } from './core.js';
 import { rulesFor, type Identity } from './policy.js';
 
@@ -86,6 +86,7 @@ export class MosquittoBroker implements CloudBroker {
       'per_listener_settings false',
       'allow_anonymous false',
       'persistence false',
+      `message_size_limit ${MAX_PAYLOAD_BYTES}`,
       ...(process.getuid?.() === 0 ? ['user root'] : []),
       `listener ${port} ${options.host}`,
       `cafile ${ca.caPath}`,

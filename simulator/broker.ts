@@ -32,6 +32,9 @@ export interface CloudBroker {
   close(): Promise<void>;
 }
 
+/** AWS IoT Core's payload limit: larger PUBLISHes are refused. */
+export const MAX_PAYLOAD_BYTES = 128 * 1024;
+
 /** Topic prefixes the cloud consumes (the rest of the traffic is device-to-device and not ours). */
 export const CLOUD_TOPIC_FILTERS = [
   '$aws/certificates/create/+',

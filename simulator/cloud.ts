@@ -99,7 +99,7 @@ export class Cloud {
       throw error;
     }
     core.attach(broker);
-    const handler = createRequestHandler(core, firmwareDir);
+    const handler = createRequestHandler(core, firmwareDir, host);
     const http = createHttpServer(handler);
     const https = createHttpsServer({ key: core.ca.serverKeyPem, cert: core.ca.serverCertPem }, handler);
     await listen(http, options.httpPort ?? 0, host);

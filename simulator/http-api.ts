@@ -10,7 +10,7 @@ interface Route { method: string; pattern: RegExp; handler: Handler; status?: nu
 const MAX_BODY_BYTES = 1 << 20;
 
 /** The HTTP JSON API (routes listed in simulator/README.md) plus `/firmware/…` and `/ca.pem`. */
-export function createRequestHandler(core: CloudCore, firmwareDir: string)
+export function createRequestHandler(core: CloudCore, firmwareDir: string, host = '127.0.0.1')
   : (request: IncomingMessage, response: ServerResponse) => void {
   const routes: Route[] = [];
   const route = (method: string, path: string, handler: Handler, status?: number) => {
@@ -19,6 +19,11 @@ export function createRequestHandler(core: CloudCore, firmwareDir: string)
   };
 
   route('GET', '/health', () => ({ ok: true, broker: core.broker?.kind ?? null }));
+  // GetCustomEndpoint: the MQTT endpoint devices connect to (devices and `mi-device` discover it here).
+  route('GET', '/custom-endpoint', () => {
+    if (!core.broker) throw new CloudApiError(503, 'ServiceUnavailableException', 'the broker is not running');
+    return { EndpointAddress: `${host}:${core.broker.port}` };
+  });
   route('POST', '/provisioning-profiles', (_p, body) => core.createProvisioningProfile(body), 201);
   route('GET', '/provisioning-profiles', () => core.listProvisioningProfiles());
   route('GET', '/provisioning-profiles/:id', ([id]) => core.getProvisioningProfile(id!));

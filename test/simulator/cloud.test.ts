@@ -430,7 +430,15 @@ describe.each(['embedded', 'mosquitto'] as const)('mi-cloud with the %s broker',
       client.publish(`north/${device.thingName}/events`, JSON.stringify(event), { qos: 1 });
       expect((await seen).payload).toEqual(event);
       expect(cloud.listEvents(device.thingName).Items.map((i) => (i as { Payload: unknown }).Payload)).toEqual([event]);
-      await client.endAsync();
+
+      // over AWS IoT's 128 KB payload limit: refused, never stored
+      const huge = { payload: { ...event.payload, padding: 'x'.repeat(128 * 1024) } };
+      const sawHuge = cloud.waitFor('event', (e) => e.managedThingId === device.thingName, 1000).then(() => true, () => false);
+      client.on('error', () => {});
+      client.publish(`north/${device.thingName}/events`, JSON.stringify(huge), { qos: 0 });
+      expect(await sawHuge).toBe(false);
+      expect(cloud.listEvents(device.thingName).Items).toHaveLength(1);
+      await client.endAsync(true);
     });
 
     it('SendManagedThingCommand publishes the request and returns the response by traceId, or times out', async () => {
