@@ -168,6 +168,8 @@ function xsFigures(): Record<string, Figure> {
   put('P-256 key generation', 'p256KeyGeneration');
   put('CSR build (P-256, sign included)', 'csrBuildP256');
   put('CSR build, warm', 'csrBuildP256Warm');
+  put('key store P-256 key generation', 'keyStoreP256KeyGeneration');
+  put('CSR build through the key store', 'csrBuildKeyStore');
   const size = report.scenarios.flatMap((s) => s.figures ?? []).find((f) => f.name === 'CSR DER size');
   if (size) figures['xs.csrBuildP256.derBytes'] = { value: size.value, unit: 'bytes' };
   return figures;

@@ -8,6 +8,7 @@ import { p256 } from '@noble/curves/p256';
 import { buildCsr, csrToPem } from '../../../modules/codec/csr.js';
 import { decodePem } from '../../../modules/codec/pem.js';
 import type { SignMechanism } from '../../../modules/keystore/types.js';
+import { KeyStore, SoftwareKeyStoreBackend } from '../../../modules/keystore/index.js';
 
 const SPKI_P256_PREFIX = Uint8Array.from([
   0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03,
@@ -72,4 +73,19 @@ scenario('CSR: a second build with warm tables', async (t) => {
   );
   t.assert(der[0] === 0x30 && der.length > 200, `a DER request, got ${der.length} bytes`);
   await t.throws(() => buildCsr({ keyStore: store, keyLabel: 'k', keyType: 'EC-P256', subject: { commonName: '' }, text: platform.text }), 'common name');
+});
+
+scenario('CSR: the portable key store (software backend, in-memory storage) generates the key and signs', async (t) => {
+  const platform = createLanePlatform();
+  const keyStore = new KeyStore(new SoftwareKeyStoreBackend({ storage: platform.storage, random: platform.random, text: platform.text }));
+  await t.measure('key store P-256 key generation', () => keyStore.generateKeyPair('Device Key', 'EC-P256'));
+  const der = await t.measure('CSR build through the key store', () =>
+    buildCsr({ keyStore, keyLabel: 'Device Key', keyType: 'EC-P256', subject: { commonName: 'SN-000124', serialNumber: 'SN-000124' }, text: platform.text }),
+  );
+  const { info, signature } = split(der);
+  const spki = await keyStore.getPublicKey('Device Key');
+  const point = spki.subarray(spki.length - 65);
+  t.assert(p256.verify(signature, info, point, { prehash: true }), 'the self-signature verifies with the stored public key');
+  t.equal((await keyStore.find({ label: 'Device Key' })).map((o) => o.class).sort(), ['private-key', 'public-key'], 'key pair stored');
+  t.log(csrToPem(der));
 });
