@@ -1,7 +1,9 @@
 /**
- * Lane fake of Moddable's `preference` (NVS on ESP32): the ESP32 limits (15-character domains and
- * keys, 4,000-byte values, no floats) and per-key atomic writes, with power-loss injection through
- * ./power-loss.ts. Data survives `power.reboot()`, as NVS does.
+ * Lane fake of Moddable's `preference` on ESP32 (modules/files/preference/esp32/modPreference.c over
+ * NVS): the limits (15-character domains and keys, 4,000-byte values, no floats), and the way `set`
+ * writes: it ERASES the key first (a workaround for an ESP-IDF type-change bug) and then writes the
+ * new entry — two durable steps, so a power cut between them leaves the key absent. Each NVS step is
+ * atomic by itself. Power cuts come from ./power-loss.ts; data survives `power.reboot()`, as NVS does.
  */
 import { power } from './power-loss.js';
 
@@ -27,9 +29,13 @@ const Preference = {
     if (value instanceof ArrayBuffer && value.byteLength > VALUE_MAX) throw new Error('value too long');
     if (typeof value === 'string' && new TextEncoder().encode(value).length > VALUE_MAX) throw new Error('value too long');
     if (!(value instanceof ArrayBuffer) && !['boolean', 'number', 'string'].includes(typeof value)) throw new Error('unsupported type');
-    power.beforeWrite(`preference set ${domain}/${key}`);
     let entries = domains.get(domain);
     if (!entries) domains.set(domain, (entries = new Map()));
+    if (entries.has(key)) {
+      power.beforeWrite(`preference set ${domain}/${key}: erase`);
+      entries.delete(key);
+    }
+    power.beforeWrite(`preference set ${domain}/${key}: write`);
     entries.set(key, copy(value));
   },
   get(domain: string, key: string): Value | undefined {

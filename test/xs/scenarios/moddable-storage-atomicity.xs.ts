@@ -1,7 +1,8 @@
-// platform/moddable/preference-storage.ts over the lane's `preference` fake: values larger than one
-// NVS record are chunked with a commit record written last. Power is cut before every single write
-// of a replacement (and of a delete); after the reboot the value must be the complete old one or the
-// complete new one, and no orphan chunk may survive the reopen.
+// platform/moddable/preference-storage.ts over the lane's `preference` fake, which writes the way
+// Moddable's ESP32 preference.set does (erase the key, then write it). The storage never overwrites a
+// preference: new records under fresh names, the head written last, old records deleted after. Power
+// is cut before every single NVS step of a replacement (and of a delete); after the reboot the value
+// must be the complete old one or the complete new one, and nothing stale may survive the reopen.
 import { scenario } from '../harness.js';
 import type { ScenarioContext } from '../harness.js';
 import { PreferenceStorage, PREFERENCE_VALUE_MAX } from '../../../platform/moddable/preference-storage.js';
@@ -16,9 +17,11 @@ function pattern(length: number, seed: number): Uint8Array {
 
 const same = (a: Uint8Array | undefined, b: Uint8Array) => a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
 
-/** Every chunk key left in NVS must belong to a value a commit record points to. */
-function expectedChunkCount(value: Uint8Array | undefined): number {
-  return value === undefined || value.length + 1 <= PREFERENCE_VALUE_MAX ? 0 : Math.ceil(value.length / PREFERENCE_VALUE_MAX);
+/** Records a key's value needs once recovery has cleaned up: its head plus its chunks. */
+function expectedRecords(value: Uint8Array | undefined): number {
+  if (value === undefined) return 0;
+  const inlineRoom = PREFERENCE_VALUE_MAX - 13 - 'thing'.length;
+  return 1 + (value.length <= inlineRoom ? 0 : Math.ceil(value.length / PREFERENCE_VALUE_MAX));
 }
 
 async function cutEverywhere(t: ScenarioContext, label: string, before: Uint8Array | undefined, after: Uint8Array | undefined): Promise<number> {
@@ -56,7 +59,7 @@ async function cutEverywhere(t: ScenarioContext, label: string, before: Uint8Arr
     const isNew = after ? same(value, after) : value === undefined;
     t.assert(isOld || isNew, `${label}: cut after ${cut} of ${total} writes left neither the old nor the new value (got ${value?.length ?? 'none'} bytes)`);
     if (!lost) t.assert(isNew, `${label}: a completed change reads back new`);
-    t.equal(preferenceFake.entries('mi.kvc').size, expectedChunkCount(value), `${label}: chunk records after reopen (cut ${cut})`);
+    t.equal(preferenceFake.entries('mi.kv').size, expectedRecords(value) + 1, `${label}: records after reopen, 'other' included (cut ${cut})`);
     t.assert(same(await reopened.get('other'), pattern(10, 99)), `${label}: another key is untouched (cut ${cut})`);
   }
   return total;
@@ -64,7 +67,7 @@ async function cutEverywhere(t: ScenarioContext, label: string, before: Uint8Arr
 
 scenario('chunked preference storage: old-or-new at every power cut', async (t) => {
   const small = pattern(100, 1);
-  const smallNew = pattern(3_999, 2); // the largest inline value
+  const smallNew = pattern(3_982, 2); // the largest value inline in its head (4,000 - 13 - 5)
   const large = pattern(9_000, 3); // 3 chunks
   const largeNew = pattern(12_345, 4); // 4 chunks
   const cases: [string, Uint8Array | undefined, Uint8Array | undefined][] = [
@@ -97,10 +100,11 @@ scenario('preference storage: limits, keys, corrupt record', async (t) => {
     return storage.get('blob');
   });
   t.assert(same(measured, pattern(16_384, 5)), '16 KiB value reads back');
-  // Damage a chunk behind the storage's back: the CRC in the commit record catches it.
-  const chunks = [...preferenceFake.entries('mi.kvc').keys()];
-  const damaged = new Uint8Array(Preference.get('mi.kvc', chunks[1]!) as ArrayBuffer);
+  // Damage a chunk behind the storage's back: the CRC in the head catches it.
+  const chunks = [...preferenceFake.entries('mi.kv').keys()].filter((name) => name.includes('.'));
+  t.equal(chunks.length, 5, '16 KiB is 5 chunk records (plus its head)');
+  const damaged = new Uint8Array(Preference.get('mi.kv', chunks[1]!) as ArrayBuffer);
   damaged[0] ^= 0xff;
-  Preference.set('mi.kvc', chunks[1]!, damaged.buffer);
+  Preference.set('mi.kv', chunks[1]!, damaged.buffer);
   await t.throws(() => storage.get('blob'), 'CRC-32', 'a damaged chunk is reported, not returned');
 });
