@@ -11,7 +11,6 @@ import type { SendCommandResult } from './data-plane.js';
 import { TimeoutError } from '../modules/util/errors.js';
 import { createRequestHandler } from './http-api.js';
 import type { CreateJobRequest } from './jobs.js';
-import { MosquittoBroker } from './broker-mosquitto.js';
 import type { CreateOtaTaskRequest } from './ota.js';
 import type { CertificateStatus } from './registry.js';
 
@@ -89,8 +88,9 @@ export class Cloud {
     const resolveIdentity = (certificateId: string) => core.resolveIdentity(certificateId);
     let broker: CloudBroker;
     try {
+      // Loaded on demand: mosquitto mode needs MQTT.js, the embedded broker does not.
       broker = options.broker === 'mosquitto'
-        ? await MosquittoBroker.start({ host, port: options.mqttPort ?? 0, dataDir, core,
+        ? await (await import('./broker-mosquitto.js')).MosquittoBroker.start({ host, port: options.mqttPort ?? 0, dataDir, core,
           ...(options.mosquittoPath ? { mosquittoPath: options.mosquittoPath } : {}) })
         : await EmbeddedBroker.start({ host, port: options.mqttPort ?? 0, key: core.ca.serverKeyPem,
           cert: core.ca.serverCertPem, ca: core.ca.caPem, resolve: resolveIdentity });

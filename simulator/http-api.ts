@@ -21,7 +21,7 @@ export function createRequestHandler(core: CloudCore, firmwareDir: string, host 
   route('GET', '/health', () => ({ ok: true, broker: core.broker?.kind ?? null }));
   // GetCustomEndpoint: the MQTT endpoint devices connect to (devices and `mi-device` discover it here).
   route('GET', '/custom-endpoint', () => {
-    if (!core.broker) throw new CloudApiError(503, 'ServiceUnavailableException', 'the broker is not running');
+    if (!core.broker) throw new CloudApiError('ServiceUnavailableException', 503, 'the broker is not running');
     return { EndpointAddress: `${host}:${core.broker.port}` };
   });
   route('POST', '/provisioning-profiles', (_p, body) => core.createProvisioningProfile(body), 201);
