@@ -38,7 +38,7 @@ interface RoundResult {
   writesSeen: number;
 }
 
-/** Runs the writer, kills it with SIGKILL `killAfterMs` after it is ready, and reports what it committed. */
+/** Runs the writer, kills it with SIGKILL `killAfterMs` after its first write, and reports what it committed. */
 function runAndKill(dataDir: string, killAfterMs: number): Promise<RoundResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [childScript, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -54,13 +54,12 @@ function runAndKill(dataDir: string, killAfterMs: number): Promise<RoundResult> 
       while ((newline = buffered.indexOf('\n')) >= 0) {
         const line = buffered.slice(0, newline);
         buffered = buffered.slice(newline + 1);
-        if (line === 'ready') {
-          killTimer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-        } else {
-          const [key, seq] = line.split(' ');
-          committed.set(key!, Number(seq));
-          writesSeen++;
-        }
+        if (line === 'ready') continue;
+        const [key, seq] = line.split(' ');
+        committed.set(key!, Number(seq));
+        // The clock starts at the first committed write: the writer is in its loop, so the kill
+        // lands somewhere in the write path (temp file, fsync, rename, directory fsync) or between.
+        if (writesSeen++ === 0) killTimer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
       }
     });
     child.stderr.on('data', (d) => (stderr += d));
@@ -90,7 +89,7 @@ describe('NodeFileStorage under SIGKILL', () => {
     const stats = { writes: 0, inFlight: 0, kills: 0 };
     await Promise.all(Array.from({ length: lanes }, (_, lane) => runLane(join(work, `lane-${lane}`), Math.ceil(total / lanes), stats)));
     expect(stats.kills).toBeGreaterThanOrEqual(total);
-    expect(stats.writes).toBeGreaterThan(total);
+    expect(stats.writes).toBeGreaterThanOrEqual(total);
     console.log(`storage crash test: ${stats.kills} kills, ${stats.writes} committed writes, ${stats.inFlight} in-flight values found complete`);
   }, 180_000);
 });
@@ -98,7 +97,7 @@ describe('NodeFileStorage under SIGKILL', () => {
 async function runLane(dataDir: string, kills: number, stats: { writes: number; inFlight: number; kills: number }): Promise<void> {
   const last = new Map<string, number>(KEYS.map((k) => [k, 0]));
   for (let round = 0; round < kills; round++) {
-    const { committed, writesSeen } = await runAndKill(dataDir, Math.floor(Math.random() * 40));
+    const { committed, writesSeen } = await runAndKill(dataDir, Math.floor(Math.random() * 30));
     stats.kills++;
     stats.writes += writesSeen;
     for (const [key, seq] of committed) last.set(key, seq);
