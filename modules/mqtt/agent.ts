@@ -149,6 +149,9 @@ export class MqttAgent implements MqttClient {
   #keepAlive: KeepAlive | undefined;
   #backoff: Backoff | undefined;
   #publishesInFlight = 0;
+  /** Set when a publish found the window full; cleared when the queues are empty. */
+  #windowRefilling = false;
+  readonly #refillBelow: number;
   #dispatching = false;
   #handlerErrors = 0;
   #everConnected = false;
@@ -170,6 +173,7 @@ export class MqttAgent implements MqttClient {
     if (!Number.isInteger(this.#maxInFlight) || this.#maxInFlight < 1 || this.#maxInFlight > 65535) {
       throw new RangeError(`expected maxInFlight in 1..65535, got ${this.#maxInFlight}`);
     }
+    this.#refillBelow = Math.floor(this.#maxInFlight / 2);
     this.#commandQueue = new BoundedQueue('command', config.commandQueueSize ?? 32);
     this.#offlineQueue = new BoundedQueue('offline publish', config.offlineQueueSize ?? 64);
     this.#receiveQueue = new BoundedQueue('receive', config.receiveQueueSize ?? 32);
@@ -515,6 +519,7 @@ export class MqttAgent implements MqttClient {
     const commands = [...this.#inFlight.values(), ...this.#commandQueue.drain(), ...this.#offlineQueue.drain()];
     this.#inFlight.clear();
     this.#publishesInFlight = 0;
+    this.#windowRefilling = false;
     for (const command of commands) {
       if (command.kind === 'subscribe') {
         for (const { filter } of command.filters) {
@@ -626,11 +631,21 @@ export class MqttAgent implements MqttClient {
 
   /** Moves queued commands onto the wire while connected and the window has room. */
   #pump(): void {
+    // Once the window was full, refill it in batches (from half empty to full) rather than one publish
+    // per PUBACK: brokers send each PUBACK as its own TLS record and read, so per-PUBACK refills would
+    // cost a socket write and a TLS record per message; batches cost one per half window.
+    if (this.#windowRefilling && this.#publishesInFlight > this.#refillBelow) return;
     while (this.#phase === 'connected') {
       const fromCommandQueue = this.#commandQueue.length > 0;
       const next = fromCommandQueue ? this.#commandQueue.peek() : this.#offlineQueue.peek();
-      if (!next) return;
-      if (next.kind === 'publish' && next.qos === 1 && this.#publishesInFlight >= this.#maxInFlight) return;
+      if (!next) {
+        this.#windowRefilling = false;
+        return;
+      }
+      if (next.kind === 'publish' && next.qos === 1 && this.#publishesInFlight >= this.#maxInFlight) {
+        this.#windowRefilling = true;
+        return;
+      }
       if (fromCommandQueue) this.#commandQueue.shift();
       else this.#offlineQueue.shift();
       if (next.kind === 'publish') this.#sendPublish(next);

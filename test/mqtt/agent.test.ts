@@ -155,7 +155,7 @@ describe('MqttAgent: publish', () => {
     expect(broker.packetsOf('publish')[0]).toMatchObject({ qos: 0, retain: true, topic: 't' });
   });
 
-  it('keeps at most maxInFlight QoS 1 publishes unacknowledged and sends the rest in order as PUBACKs come', async () => {
+  it('keeps at most maxInFlight QoS 1 publishes unacknowledged and refills the window in order, in batches, as PUBACKs come', async () => {
     const { broker, agent } = await connected({ maxInFlight: 3 });
     broker.autoPuback = false;
     const all = Array.from({ length: 8 }, (_, i) => agent.publish('q', String(i), { qos: 1 }));
@@ -165,7 +165,12 @@ describe('MqttAgent: publish', () => {
     const ack = (id: number) => broker.current!.send(Uint8Array.of(0x40, 2, id >> 8, id & 0xff));
     ack(broker.packetsOf('publish')[1]!.messageId!);
     await settle();
-    expect(broker.packetsOf('publish')).toHaveLength(4);
+    // Refills happen in batches: nothing until the window is half empty, then up to full again.
+    expect(broker.packetsOf('publish')).toHaveLength(3);
+    ack(broker.packetsOf('publish')[0]!.messageId!);
+    await settle();
+    expect(broker.packetsOf('publish')).toHaveLength(5);
+    expect(agent.inFlight).toBe(3);
     broker.autoPuback = true;
     for (const p of broker.packetsOf('publish')) ack(p.messageId!);
     await settle();
