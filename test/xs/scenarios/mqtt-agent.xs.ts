@@ -12,7 +12,7 @@ function setup(): { agent: MqttAgent; broker: ScriptedBroker; platform: Platform
   const lane = createLanePlatform();
   const broker = new ScriptedBroker();
   const platform = { ...lane, transport: broker } as unknown as Platform;
-  const agent = createMqttAgent(platform, { commandQueueSize: 1000 });
+  const agent = createMqttAgent(platform);
   return { agent, broker, platform };
 }
 
@@ -77,9 +77,12 @@ scenario('mqtt agent: compute and heap per QoS 1 publish; heap does not grow ove
   await t.measure('publish QoS 1 × 1,000 (sequential, each to PUBACK)', async () => {
     for (let i = 0; i < 1000; i++) await agent.publish('xs/bench/topic', payload, { qos: 1 });
   });
-  await t.measure('publish QoS 1 × 1,000 (pipelined, 100 in flight)', () =>
-    Promise.all(Array.from({ length: 1000 }, () => agent.publish('xs/bench/topic', payload, { qos: 1 }))),
-  );
+  // Pipelined in batches of 125: the 100-message window plus 25 in the command queue (default depth 32).
+  await t.measure('publish QoS 1 × 1,000 (pipelined: 8 × 125, 100 in flight)', async () => {
+    for (let batch = 0; batch < 8; batch++) {
+      await Promise.all(Array.from({ length: 125 }, () => agent.publish('xs/bench/topic', payload, { qos: 1 })));
+    }
+  });
   t.equal(agent.counters.sent, 2101, 'every publish sent once');
   t.equal(broker.publishesSeen, 2101, 'every publish reached the broker');
   t.equal(agent.inFlight, 0, 'nothing left in flight');
