@@ -193,7 +193,10 @@ export class ModdableTransport implements Transport {
       } catch (error) {
         this.#timers.clear(timer);
         connected = true;
-        reject(new TransportError('io', `${label}: ${error instanceof Error ? error.message : String(error)}`));
+        const message = error instanceof Error ? error.message : String(error);
+        // ssl_cert.js checks the CA's validity against Date.now() when it registers it.
+        if (/date validation/.test(message)) reject(new TransportError('certificate-expired', `${label}: ${message} (CA certificate outside its validity, or the clock is not set yet: SNTP)`));
+        else reject(new TransportError('io', `${label}: ${message}`));
       }
     });
   }
@@ -210,7 +213,9 @@ export async function buildSecureOptions(keyStore: KeyStoreBackend, tls: TlsCred
   const cas: ArrayBuffer[] = [];
   if (tls.ca) cas.push(...certificatesFrom(tls.ca));
   if (tls.caLabel) cas.push(...certificatesFrom(await certificate(tls.caLabel)));
-  if (cas.length > 0) secure.certificate = cas.length === 1 ? cas[0]! : cas;
+  // Moddable's SSL registers one CA certificate (ssl_cert.js register(cert)); the first one given is
+  // the trust anchor here, so a PEM bundle should start with the root the server chains to.
+  if (cas.length > 0) secure.certificate = cas[0]!;
   if (tls.certificateLabel) secure.clientCertificates = certificatesFrom(await certificate(tls.certificateLabel));
   if (tls.privateKeyLabel) {
     if (!tls.certificateLabel) throw new TransportError('io', 'a client private key needs its certificate (certificateLabel)');

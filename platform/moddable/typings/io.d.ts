@@ -27,8 +27,8 @@ declare module 'embedded:io/socket/tcp/tls' {
   import type { TCPOptions } from 'embedded:io/socket/tcp';
   /** Options spread into the Moddable SSL session (TLS 1.2; client auth signs with RSA only). */
   export interface SecureOptions {
-    /** Trusted CA certificate(s), DER. */
-    certificate?: ArrayBuffer | ArrayBuffer[];
+    /** The trusted CA certificate, DER (ssl_cert.js registers exactly one; its validity is checked against Date.now()). */
+    certificate?: ArrayBuffer;
     clientCertificates?: ArrayBuffer[];
     /** PKCS#8 DER. */
     clientKey?: ArrayBuffer;

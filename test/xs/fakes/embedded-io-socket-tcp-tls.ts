@@ -9,7 +9,7 @@ import { networkFake } from './network.js';
 import type { FakeServer } from './network.js';
 
 interface Secure {
-  certificate?: ArrayBuffer | ArrayBuffer[];
+  certificate?: ArrayBuffer;
   clientCertificates?: ArrayBuffer[];
   clientKey?: ArrayBuffer;
   applicationLayerProtocolNegotiation?: string | string[];
@@ -33,7 +33,13 @@ interface TcpLike {
   readonly fakeServer?: FakeServer;
 }
 
-export const tlsFake = { last: undefined as { host: string; secure: Secure } | undefined, handshakes: 0, refusals: [] as string[] };
+export const tlsFake = {
+  last: undefined as { host: string; secure: Secure } | undefined,
+  handshakes: 0,
+  refusals: [] as string[],
+  /** Make the CA's validity check fail, as ssl_cert.js does with a wrong clock. */
+  expiredCa: false,
+};
 
 const equalBytes = (a: ArrayBuffer, b: Uint8Array) => a.byteLength === b.length && new Uint8Array(a).every((x, i) => x === b[i]);
 
@@ -45,6 +51,9 @@ export default class TLSSocket {
   constructor(options: Options) {
     if (typeof options.host !== 'string') throw new Error('host required (server name)');
     if (!options.TCP?.io) throw new Error('TCP.io required');
+    const ca = options.secure?.certificate;
+    if (ca !== undefined && !(ca instanceof ArrayBuffer)) throw new TypeError('secure.certificate must be one DER ArrayBuffer'); // ssl_cert.js register(cert)
+    if (ca instanceof ArrayBuffer && tlsFake.expiredCa) throw new Error('date validation failed');
     this.#options = options;
     tlsFake.last = { host: options.host, secure: options.secure };
     this.#tcp = new options.TCP.io({
@@ -76,8 +85,7 @@ export default class TLSSocket {
     if (!want) return 'server does not speak TLS';
     const secure = this.#options.secure ?? {};
     if (want.caDer) {
-      const trusted = secure.certificate === undefined ? [] : Array.isArray(secure.certificate) ? secure.certificate : [secure.certificate];
-      if (!trusted.some((der) => der instanceof ArrayBuffer && equalBytes(der, want.caDer!))) return 'server certificate not trusted';
+      if (!(secure.certificate instanceof ArrayBuffer) || !equalBytes(secure.certificate, want.caDer)) return 'server certificate not trusted';
     }
     if (want.requireClientCertificate && (!secure.clientCertificates?.length || !(secure.clientKey instanceof ArrayBuffer))) return 'no client certificate';
     if (want.alpn) {

@@ -24,7 +24,7 @@ interface ClientOptions {
   host: string;
   port?: number;
   dns?: { io?: unknown; servers?: string[] };
-  socket: { io: unknown; secure?: { certificate?: ArrayBuffer | ArrayBuffer[] } };
+  socket: { io: unknown; secure?: { certificate?: ArrayBuffer } };
   onError?: () => void;
 }
 
@@ -80,9 +80,9 @@ export default class HTTPClient {
       }
       if (site.caDer) {
         const secure = this.#options.socket.secure;
-        const trusted = secure?.certificate === undefined ? [] : Array.isArray(secure.certificate) ? secure.certificate : [secure.certificate];
+        const der = secure?.certificate;
         const ca = site.caDer;
-        const ok = this.#options.socket.io === TLSSocket && trusted.some((der) => der.byteLength === ca.length && new Uint8Array(der).every((x, i) => x === ca[i]));
+        const ok = this.#options.socket.io === TLSSocket && der instanceof ArrayBuffer && der.byteLength === ca.length && new Uint8Array(der).every((x, i) => x === ca[i]);
         if (!ok) {
           this.#options.onError?.();
           return;

@@ -194,6 +194,15 @@ scenario('transport: mutual TLS with key-store credentials, ALPN, untrusted CA',
     }
   }
   await t.throws(() => platform.transport.connect({ host: 'iot.lane.test', port: 443, tls: { caLabel: 'Nope' } }), "no certificate labelled 'Nope'", 'missing CA label');
+  tlsFake.expiredCa = true;
+  try {
+    await platform.transport.connect({ host: 'iot.lane.test', port: 443, tls });
+    t.assert(false, 'a CA outside its validity must fail');
+  } catch (error) {
+    t.equal((error as TransportError).code, 'certificate-expired', 'CA validity (or an unset clock): certificate-expired');
+  } finally {
+    tlsFake.expiredCa = false;
+  }
   const pem = platform.text.encode('-----BEGIN CERTIFICATE-----\nMIIBCgECAwQ=\n-----END CERTIFICATE-----\n');
   await platform.transport.connect({ host: 'iot.lane.test', port: 443, tls: { ...tls, caLabel: undefined, ca: pem } }).then((c) => c.close());
   t.equal(new Uint8Array(tlsFake.last!.secure.certificate as ArrayBuffer), ca, 'a PEM CA is converted to DER');
