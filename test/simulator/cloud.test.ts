@@ -160,6 +160,8 @@ describe.each(['embedded', 'mosquitto'] as const)('mi-cloud with the %s broker',
       expect((await call('GET', `/jobs/${job.body.jobId}`)).body.executions[0]).toMatchObject({ thingName: device.thingName,
         status: 'QUEUED' });
       expect((await call('GET', '/nope')).status).toBe(404);
+      expect((await call('GET', '/custom-endpoint')).body).toEqual({ EndpointAddress: `127.0.0.1:${cloud.mqttPort}` });
+      expect(await (await fetch(`${cloud.httpUrl}/ca.pem`)).text()).toBe(cloud.caPem);
     });
   });
 
