@@ -46,7 +46,7 @@ export { bootNodeFirmware, buildNodeImage, readSlotImage, ImageFormatError, type
 export interface NodePlatformOptions {
   /** Directory for storage, key store and firmware slot files; created if missing. */
   dataDir: string;
-  /** Logger options, or a ready Logger. */
+  /** Logger options (a ready Logger goes in `overrides.log`). */
   log?: NodeLoggerOptions;
   clock?: NodeClockOptions;
   wifi?: SimulatedWifiOptions;
@@ -57,7 +57,11 @@ export interface NodePlatformOptions {
   overrides?: Partial<Platform>;
 }
 
-/** The Node platform with its concrete types visible, so hosts and tests reach the simulation APIs. */
+/**
+ * The Node platform with its concrete types visible, so hosts and tests reach the simulation APIs
+ * (`platform.wifi.dropConnection()`, `platform.slots.boot()`). The concrete types hold for the pieces
+ * not replaced through `overrides`.
+ */
 export interface NodePlatform extends Platform {
   readonly dataDir: string;
   slots: NodeFirmwareSlots;
