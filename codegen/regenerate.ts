@@ -20,7 +20,7 @@ export const COMMITTED_OUTPUTS: ReadonlyArray<{ out: string; args: string[] }> =
       `${inputs}/air-purifier-app.matter`,
       '--clusters',
       [
-        'OnOff', 'FanControl', 'HepaFilterMonitoring', 'ActivatedCarbonFilterMonitoring', 'AirQuality',
+        'BasicInformation', 'OnOff', 'FanControl', 'HepaFilterMonitoring', 'ActivatedCarbonFilterMonitoring', 'AirQuality',
         'CarbonDioxideConcentrationMeasurement', 'FormaldehydeConcentrationMeasurement', 'Pm25ConcentrationMeasurement',
         'Pm1ConcentrationMeasurement', 'TotalVolatileOrganicCompoundsConcentrationMeasurement',
       ].join(','),
@@ -28,7 +28,7 @@ export const COMMITTED_OUTPUTS: ReadonlyArray<{ out: string; args: string[] }> =
   },
   {
     out: 'examples/camera/generated',
-    args: [`${inputs}/camera-app.matter`, '--clusters', 'CameraAvStreamManagement,WebRTCTransportProvider'],
+    args: [`${inputs}/camera-app.matter`, '--clusters', 'BasicInformation,CameraAvStreamManagement,WebRTCTransportProvider'],
   },
   {
     out: 'examples/simple-light/generated',
