@@ -403,6 +403,19 @@ describe('MqttAgent: connection loss', () => {
     expect(resent).toMatchObject({ topic: 'lost/ack', dup: true });
   });
 
+  it('stays connected through an idle hour, the broker hearing from it at least once per keep-alive (MQTT.js #1861)', async () => {
+    const { platform, broker, agent, reasons } = await connected({}, { keepAliveSeconds: 60 });
+    const heardAt: number[] = [platform.time.now];
+    broker.onPacket = () => void heardAt.push(platform.time.now);
+    await advance(platform, 3_600_000);
+    expect(agent.connected).toBe(true);
+    expect(reasons).toEqual([]);
+    const gaps = heardAt.slice(1).map((t, i) => t - heardAt[i]!);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(60_000);
+    expect(broker.packetsOf('pingreq').length).toBeGreaterThanOrEqual(60);
+    expect(broker.packetsOf('pingreq').length).toBeLessThanOrEqual(90);
+  });
+
   it('does not ping while publishes keep the connection busy', async () => {
     const { platform, broker, agent } = await connected({}, { testKeepAliveSeconds: 4 });
     for (let i = 0; i < 20; i++) {
