@@ -458,8 +458,8 @@ function emitCluster(plan: ClusterPlan, options: EmitOptions): string {
 // ---- shared modules -----------------------------------------------------------------------------
 
 const BIT_HELPERS = `
-// ---- bitmap helpers ----
-// Arithmetic on two 32-bit halves: JS bitwise operators truncate to 32 bits, bitmap32/64 values do not.
+// ---- enum and bitmap helpers ----
+// Bit arithmetic on two 32-bit halves: JS bitwise operators truncate to 32 bits, bitmap32/64 values do not.
 
 const HALF = 0x1_0000_0000;
 
@@ -489,6 +489,11 @@ export function clearBits(value: number, bits: number): number {
   return ((vh & ~bh) >>> 0) * HALF + ((vl & ~bl) >>> 0);
 }
 
+/** The member name of an enum value (\`enumName(StartUpOnOffEnum, 2)\` → \`'Toggle'\`), undefined if none. */
+export function enumName<E extends Readonly<Record<string, number>>>(enumeration: E, value: number): (keyof E & string) | undefined {
+  return Object.keys(enumeration).find((name) => enumeration[name] === value) as (keyof E & string) | undefined;
+}
+
 /** Names of the members of \`bitmap\` whose bits are all set in \`value\`, in declaration order. */
 export function bitNames<B extends Readonly<Record<string, number>>>(bitmap: B, value: number): Array<keyof B & string> {
   return Object.keys(bitmap).filter((name) => hasBits(value, bitmap[name]!)) as Array<keyof B & string>;
@@ -497,7 +502,7 @@ export function bitNames<B extends Readonly<Record<string, number>>>(bitmap: B, 
 
 function emitGlobalTypes(globals: Array<{ type: TypeDefinition; scope: TypeScope }>, sources: string[], options: EmitOptions): string {
   let out = header(sources);
-  out += `/** Global types shared by the generated clusters, and the bitmap bit helpers. */\n`;
+  out += `/** Global types shared by the generated clusters, and the enum/bitmap helpers. */\n`;
   const withInfo = globals.length > 0;
   if (withInfo) out += `import type { TypeInfo } from ${str(options.runtime)};\n`;
   for (const { type, scope } of globals) {

@@ -90,9 +90,13 @@ export function idlToJson(idl: Idl): JsonValue {
   };
 }
 
+const SIMPLE = /^[ !#-\[\]-~]*$/;
+const NON_ASCII = /[\u007f-\uffff]/g;
+
 function quote(s: string): string {
+  if (SIMPLE.test(s)) return `"${s}"`; // printable ASCII without " or \: nothing to escape
   // Python's ensure_ascii: everything outside printable ASCII as \uXXXX (UTF-16 units).
-  return JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+  return JSON.stringify(s).replace(NON_ASCII, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
 }
 
 /** Prints sorted keys, two-space indent, exact integers. `indent` < 0 prints on one line. */

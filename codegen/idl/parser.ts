@@ -10,7 +10,6 @@ import {
   ATTRIBUTE_QUALITY_ORDER,
   COMMAND_QUALITY_ORDER,
   EVENT_QUALITY_ORDER,
-  FIELD_QUALITY_ORDER,
   type AccessPrivilege,
   type ApiMaturity,
   type Attribute,
@@ -275,15 +274,22 @@ class Parser {
   /** `[maturity] (optional|nullable|fabric_sensitive)* Type[<N>] name[[]] = code` */
   #structField(): Field {
     const apiMaturity = this.#maturity() ?? 'STABLE';
-    const qualities = new Set<FieldQuality>();
+    let optional = false;
+    let nullable = false;
+    let fabricSensitive = false;
     for (;;) {
       const w = this.#word();
-      if (w === 'optional') qualities.add('OPTIONAL');
-      else if (w === 'nullable') qualities.add('NULLABLE');
-      else if (this.#isExact('fabric_sensitive')) qualities.add('FABRIC_SENSITIVE');
+      if (w === 'optional') optional = true;
+      else if (w === 'nullable') nullable = true;
+      else if (this.#isExact('fabric_sensitive')) fabricSensitive = true;
       else break;
       this.#advance();
     }
+    // Flag order of upstream's FieldQuality: OPTIONAL, NULLABLE, FABRIC_SENSITIVE.
+    const qualities: FieldQuality[] = [];
+    if (optional) qualities.push('OPTIONAL');
+    if (nullable) qualities.push('NULLABLE');
+    if (fabricSensitive) qualities.push('FABRIC_SENSITIVE');
     // Upstream attaches positions to the `field` rule, which starts at the type.
     const start = this.#tok.start;
     const typeName = this.#id('a field type');
@@ -300,9 +306,7 @@ class Parser {
     }
     this.#punct('=');
     const code = this.#int('a field id');
-    const field: Field = {
-      code, name, type, isList, qualities: ordered(qualities, FIELD_QUALITY_ORDER), apiMaturity, description: null,
-    };
+    const field: Field = { code, name, type, isList, qualities, apiMaturity, description: null };
     this.#anchor(start, field);
     return field;
   }

@@ -101,6 +101,8 @@ describe('generated modules on the data-model runtime', () => {
     expect(SimpleLightingCluster.capabilityId).toBe('custom.SimpleLighting@1.0');
     expect(Lighting.bitNames(Lighting.OnOff.Feature, 0b101)).toEqual(['Lighting', 'OffOnly']);
     expect(Lighting.hasBits(2 ** 40 + 1, 2 ** 40)).toBe(true);
+    expect(Lighting.enumName(Lighting.OnOff.StartUpOnOffEnum, 2)).toBe('Toggle');
+    expect(Lighting.enumName(Lighting.OnOff.StartUpOnOffEnum, 9)).toBeUndefined();
     expect(Lighting.setBits(2 ** 31, 1)).toBe(2 ** 31 + 1);
     expect(Lighting.clearBits(2 ** 52 + 2 ** 31 + 4, 2 ** 31)).toBe(2 ** 52 + 4);
   });
