@@ -89,7 +89,7 @@ export class ModdableWifi implements Wifi {
           onFound: (result) => {
             const known = found.get(result.SSID);
             if (!known || known.rssi < result.RSSI) {
-              found.set(result.SSID, { ssid: result.SSID, rssi: result.RSSI, channel: result.channel, secure: (result.authentication ?? 'unknown') !== 'none' });
+              found.set(result.SSID, { ssid: result.SSID, rssi: result.RSSI, channel: result.channel, secure: (result.security ?? 'unknown') !== 'none' });
             }
           },
           onComplete: () => resolve([...found.values()].sort((a, b) => b.rssi - a.rssi)),

@@ -97,7 +97,8 @@ declare module 'embedded:network/interface/wifi' {
     RSSI: number;
     channel: number;
     BSSID?: string;
-    authentication?: string;
+    /** "none", "wep", "wpa_psk", "wpa2_psk", "wpa_wpa2_psk", "wpa2_enterprise", "wpa3_psk", "wpa2_wpa3_psk" or "unknown" (wifi-esp32.c). */
+    security?: string;
   }
   export default class WiFi {
     constructor(options: { onChanged?: (property?: string) => void });

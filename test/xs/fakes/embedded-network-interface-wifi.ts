@@ -12,7 +12,7 @@ export interface FakeAccessPoint {
   password?: string;
   RSSI: number;
   channel: number;
-  authentication: string;
+  security: string;
 }
 
 const station = { connection: 200, address: undefined as string | undefined };
@@ -70,8 +70,12 @@ export default class WiFi {
   }
 
   scan({ onFound, onComplete }: { onFound?: (result: FakeAccessPoint) => void; onComplete?: () => void }): void {
+    if (!onFound) throw new Error('onFound required'); // as wifi-esp32.c
     virtualTime.set(() => {
-      for (const ap of wifiFake.accessPoints) onFound?.({ ...ap });
+      for (const ap of wifiFake.accessPoints) {
+        const { password: _password, ...visible } = ap;
+        onFound({ ...visible } as FakeAccessPoint);
+      }
       onComplete?.();
     }, 2_000);
   }

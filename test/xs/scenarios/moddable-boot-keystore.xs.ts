@@ -56,7 +56,7 @@ scenario('boot imports flashed credentials once and reports the boot state', asy
 
 scenario('boot with an endpoint: joins Wi-Fi from config, then the agent starts provisioning', async (t) => {
   freshDevice();
-  wifiFake.accessPoints = [{ SSID: 'home', password: 'secret', RSSI: -50, channel: 6, authentication: 'wpa2_psk' }];
+  wifiFake.accessPoints = [{ SSID: 'home', password: 'secret', RSSI: -50, channel: 6, security: 'wpa2_psk' }];
   config.mqttEndpoint = 'mqtt.lane.test';
   config.ssid = 'home';
   config.password = 'secret';

@@ -96,9 +96,9 @@ scenario('timers, clock + SNTP, random, text and trace logger', async (t) => {
 scenario('Wi-Fi: connection codes 300/400/500, wrong password, scan, link drop', async (t) => {
   const platform = freshDevice();
   wifiFake.accessPoints = [
-    { SSID: 'home', password: 'secret', RSSI: -50, channel: 6, authentication: 'wpa2_psk' },
-    { SSID: 'cafe', RSSI: -70, channel: 1, authentication: 'none' },
-    { SSID: 'home', password: 'secret', RSSI: -40, channel: 11, authentication: 'wpa2_psk' },
+    { SSID: 'home', password: 'secret', RSSI: -50, channel: 6, security: 'wpa2_psk' },
+    { SSID: 'cafe', RSSI: -70, channel: 1, security: 'none' },
+    { SSID: 'home', password: 'secret', RSSI: -40, channel: 11, security: 'wpa2_psk' },
   ];
   const seen: string[] = [];
   const unsubscribe = platform.wifi.onChanged((status) => seen.push(status));
