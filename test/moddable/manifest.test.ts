@@ -16,7 +16,7 @@ const manifest = JSON.parse(readFileSync(path.join(root, 'manifest.json'), 'utf8
 const MANIFEST_KEYS = new Set(['build', 'include', 'modules', 'preload', 'creation', 'defines', 'config', 'strip', 'resources', 'data', 'platforms', 'bundle', 'ffi', 'typescript']);
 /** Inside a `platforms` entry: the same properties, plus the `error`/`warning` messages. */
 const PLATFORM_KEYS = new Set([...MANIFEST_KEYS, 'error', 'warning']);
-const CREATION_KEYS = new Set(['static', 'chunk', 'heap', 'stack', 'keys', 'parser', 'main']);
+const CREATION_KEYS = new Set(['static', 'chunk', 'heap', 'stack', 'keys', 'parser', 'main', 'nativeStack']); // nativeStack: read by tools/mcconfig.js
 const GROWTH_KEYS = new Set(['initial', 'incremental']);
 const CREATION_KEYS_KEYS = new Set(['initial', 'incremental', 'name', 'symbol']);
 const FFI_KEYS = new Set(['sources', 'functions']);
