@@ -134,12 +134,18 @@ export class CloudCore extends EventEmitter {
       this.emit('disconnected', { clientId, identity });
     };
     this.jobs.start();
+    // Certificates whose ownership token ran out unused are revoked within a minute, not only when noticed.
+    this.#expiryTimer = setInterval(() => { void this.expireOwnershipTokens().catch(() => {}); }, 60_000);
+    this.#expiryTimer.unref();
   }
+
+  #expiryTimer: NodeJS.Timeout | undefined;
 
   #closed = false;
 
   async close(): Promise<void> {
     this.#closed = true;
+    if (this.#expiryTimer) clearInterval(this.#expiryTimer);
     this.jobs.stop();
     this.dataPlane.stop();
     this.registry.close();
