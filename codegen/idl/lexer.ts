@@ -39,8 +39,31 @@ function isDigit(c: number): boolean {
 function isHexDigit(c: number): boolean {
   return isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
 }
+/** lark's WS: space, \t, \f, \r, \n. */
 function isBlank(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13 || c === 12;
+}
+
+/** Doc-comment anchors skip only ' \t\n\r', as upstream's PrefixCppDocComment does. */
+function isAnchorBlank(c: number): boolean {
   return c === 32 || c === 9 || c === 10 || c === 13;
+}
+
+/**
+ * upstream decodes strings with `.encode('utf-8').decode('unicode-escape')`, which reads the UTF-8
+ * bytes of non-ASCII text as Latin-1; reproduce it so dumps stay byte-identical.
+ */
+function latin1OfUtf8(s: string): string {
+  if (!/[^\x00-\x7f]/.test(s)) return s;
+  let out = '';
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    if (cp < 0x80) out += ch;
+    else if (cp < 0x800) out += String.fromCharCode(0xc0 | (cp >> 6), 0x80 | (cp & 63));
+    else if (cp < 0x10000) out += String.fromCharCode(0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63));
+    else out += String.fromCharCode(0xf0 | (cp >> 18), 0x80 | ((cp >> 12) & 63), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63));
+  }
+  return out;
 }
 
 export class Lexer {
@@ -105,7 +128,7 @@ export class Lexer {
         const end = close + 2;
         if (text.charCodeAt(p + 2) === 42) {
           let anchor = end;
-          while (anchor < n && isBlank(text.charCodeAt(anchor))) anchor++;
+          while (anchor < n && isAnchorBlank(text.charCodeAt(anchor))) anchor++;
           // upstream: token.value[3:-2].strip()
           const inner = end - p >= 5 ? text.slice(p + 3, end - 2) : '';
           this.docComments.push({ anchor, text: inner.trim() });
@@ -129,7 +152,7 @@ export class Lexer {
       const c = text.charCodeAt(p);
       if (c === 34) break;
       if (c === 92 /* \ */) {
-        out += text.slice(chunk, p);
+        out += latin1OfUtf8(text.slice(chunk, p));
         const e = text[p + 1];
         let len = 2;
         switch (e) {
@@ -138,7 +161,15 @@ export class Lexer {
           case 'r': out += '\r'; break;
           case 'b': out += '\b'; break;
           case 'f': out += '\f'; break;
-          case '0': out += '\0'; break;
+          case 'a': out += '\x07'; break;
+          case 'v': out += '\x0b'; break;
+          case '\n': throw this.error(start, 'found an unterminated string, expected a closing " on the same line');
+          case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
+            const oct = /^[0-7]{1,3}/.exec(text.slice(p + 1, p + 4))![0];
+            out += String.fromCharCode(parseInt(oct, 8));
+            len = 1 + oct.length;
+            break;
+          }
           case '\\': out += '\\'; break;
           case '"': out += '"'; break;
           case "'": out += "'"; break;
@@ -162,7 +193,7 @@ export class Lexer {
       }
       p++;
     }
-    out += text.slice(chunk, p);
+    out += latin1OfUtf8(text.slice(chunk, p));
     this.#pos = p + 1;
     return { kind: Tok.Str, text: out, start, end: p + 1 };
   }
