@@ -61,6 +61,8 @@ export interface OtaAgentOptions {
   trustedSigningKeys?: readonly string[];
   /** Download block: the unit of flash writes and of persisted progress. Default 64 KiB. */
   blockSize?: number;
+  /** Blocks per HTTP request (default 1: a power loss costs at most one block, on the wire too). */
+  blocksPerRequest?: number;
   /** Report download progress every this many percent. Default 10. */
   progressStepPercent?: number;
   /** The application's self-test on the first boot of a new image: false or a throw fails it. */
@@ -380,6 +382,7 @@ export class OtaAgent {
       slot: target,
       size: image.size,
       blockSize,
+      ...(this.#o.blocksPerRequest !== undefined ? { blocksPerRequest: this.#o.blocksPerRequest } : {}),
       offset,
       hash,
       maxAttempts: this.#o.maxDownloadAttempts ?? 5,

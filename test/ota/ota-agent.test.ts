@@ -173,6 +173,23 @@ describe('OtaAgent', () => {
     expect(d.slots.flash.B.subarray(0, d.image.length)).toEqual(d.image);
   });
 
+  it('can ask for several blocks per request and still makes each block durable in turn', async () => {
+    const d = makeDevice();
+    const saves: number[] = [];
+    const realSet = d.storage.set.bind(d.storage);
+    d.storage.set = async (key, value) => {
+      if (key === OTA_STATE_KEY) saves.push((JSON.parse(new TextDecoder().decode(value)) as { bytesWritten?: number }).bytesWritten ?? -1);
+      return realSet(key, value);
+    };
+    await expectReboot(d.agent('1.0.0', { blocksPerRequest: 4 }).process(d.simpleJob('job-multi')));
+    expect(d.http.requests.map((r) => [r.start, r.end])).toEqual([
+      [0, 4 * BLOCK - 1],
+      [4 * BLOCK, d.image.length - 1],
+    ]);
+    expect(saves.slice(0, 8)).toEqual([0, BLOCK, 2 * BLOCK, 3 * BLOCK, 4 * BLOCK, 5 * BLOCK, 6 * BLOCK, d.image.length]);
+    expect(d.slots.flash.B.subarray(0, d.image.length)).toEqual(d.image);
+  });
+
   it('skips what is in flash when the server ignores Range', async () => {
     const d = makeDevice();
     // First a power cut at 40,000 bytes, then a server that answers 200 with the whole file.
