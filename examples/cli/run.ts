@@ -5,12 +5,10 @@
  * (examples/host/boot.ts) in a child process, started again on every reboot (exit code 75), so OTA
  * updates install, reboot, self-test and roll back as on a real device. Ctrl+C stops it.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { superviseDevice } from '../../platform/node/index.js';
 import type { HostConfig } from '../host/config.js';
+import { startSimulatedDevice } from '../host/device-process.js';
 import { EXAMPLES } from '../host/examples.js';
 
 const HELP = `usage: mi-device run EXAMPLE --cloud HTTP_URL --sn SN --upc UPC --data DIR [options]
@@ -23,6 +21,8 @@ ${Object.entries(EXAMPLES).map(([name, e]) => `  ${name.padEnd(14)} ${e.descript
   --data DIR             the device's flash: storage, key store, firmware slots
   --profile NAME         provisioning profile (template) name (default mi-device)
   --version V            firmware version of the factory program (default 1.0.0)
+  --claim-cert FILE --claim-key FILE   claim credentials to flash (default: create a profile on the cloud)
+  --code-sign-key FILE   code-signing public key (PEM) that OTA images must be signed with
   --csr | --create-keys  certificate path (default: CSR when the key store can make the key)
   --format F             json (default) or cbor
   --step-ms N            how often the simulated hardware changes (default 5000)
@@ -36,6 +36,7 @@ export default async function runCommand(argv: string[]): Promise<number> {
     options: {
       cloud: { type: 'string' }, sn: { type: 'string' }, upc: { type: 'string' }, ean: { type: 'string' },
       data: { type: 'string' }, profile: { type: 'string' }, version: { type: 'string' },
+      'claim-cert': { type: 'string' }, 'claim-key': { type: 'string' }, 'code-sign-key': { type: 'string' },
       csr: { type: 'boolean' }, 'create-keys': { type: 'boolean' }, format: { type: 'string' },
       'step-ms': { type: 'string' }, 'job-poll-ms': { type: 'string' }, 'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -59,7 +60,6 @@ export default async function runCommand(argv: string[]): Promise<number> {
   }
 
   const dataDir = resolve(values.data!);
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const config: HostConfig = {
     example: example!,
     cloud: values.cloud!.replace(/\/+$/, ''),
@@ -68,6 +68,9 @@ export default async function runCommand(argv: string[]): Promise<number> {
     ...(values.ean ? { ean: values.ean } : {}),
     dataDir,
     profile: values.profile ?? 'mi-device',
+    ...(values['claim-cert'] ? { claimCertFile: resolve(values['claim-cert']) } : {}),
+    ...(values['claim-key'] ? { claimKeyFile: resolve(values['claim-key']) } : {}),
+    ...(values['code-sign-key'] ? { codeSignKeyFile: resolve(values['code-sign-key']) } : {}),
     factoryVersion: values.version ?? '1.0.0',
     certificatePath: values.csr ? 'csr' : values['create-keys'] ? 'create-keys' : 'auto',
     format: format as HostConfig['format'],
@@ -75,12 +78,7 @@ export default async function runCommand(argv: string[]): Promise<number> {
     ...(values['job-poll-ms'] ? { jobPollMs: Number(values['job-poll-ms']) } : {}),
     logLevel: logLevel as HostConfig['logLevel'],
   };
-  const configPath = join(dataDir, 'host-config.json');
-  writeFileSync(configPath, JSON.stringify(config, null, 2));
-
-  const device = superviseDevice({
-    command: process.execPath,
-    args: ['--import', 'tsx', fileURLToPath(new URL('../host/boot.ts', import.meta.url)), configPath],
+  const device = startSimulatedDevice(config, {
     onStart: (_child, restarts) => {
       if (restarts > 0) process.stderr.write(`mi-device: device rebooted (${restarts})\n`);
     },

@@ -9,6 +9,11 @@ export interface HostConfig {
   dataDir: string;
   /** Provisioning profile (template) name. */
   profile: string;
+  /** Claim credentials to flash at the factory step (PEM files); otherwise a new profile's are fetched. */
+  claimCertFile?: string;
+  claimKeyFile?: string;
+  /** The code-signing public key (PEM) OTA images must be signed with, flashed as `Code Sign Cert`. */
+  codeSignKeyFile?: string;
   /** Firmware version of the factory program (images carry their own). */
   factoryVersion: string;
   /** Certificate path for fleet provisioning. */

@@ -44,6 +44,14 @@ export async function flashClaimIfMissing(
   await keyStore.putPrivateKey(Labels.claimKey, claim.privateKeyPem);
 }
 
+/** The code-signing public key (or certificate) OTA images are verified against, flashed once. */
+export async function flashCodeSigningKeyIfMissing(keyStore: KeyStore, pemFile: string | undefined): Promise<void> {
+  if (!pemFile || (await keyStore.find({ label: Labels.codeSignCert })).length > 0) return;
+  const pem = await readFile(pemFile, 'utf8');
+  if (pem.includes('BEGIN CERTIFICATE')) await keyStore.putCertificate(Labels.codeSignCert, pem);
+  else await keyStore.putPublicKey(Labels.codeSignCert, pem);
+}
+
 export interface MqttEndpoint {
   host: string;
   port: number;

@@ -11,7 +11,8 @@ import { createMqttAgent } from '../../modules/mqtt/index.js';
 import { createOtaComponent } from '../../modules/ota/index.js';
 import type { HostConfig } from './config.js';
 import { EXAMPLES } from './examples.js';
-import { discoverMqttEndpoint, flashClaimIfMissing } from './factory.js';
+import { discoverMqttEndpoint, flashClaimIfMissing, flashCodeSigningKeyIfMissing } from './factory.js';
+import { addRootNode } from './root-node.js';
 
 declare const __FIRMWARE_VERSION__: string | undefined;
 declare const __SELF_TEST__: string | undefined;
@@ -34,7 +35,8 @@ export async function main({ config, boot }: ProgramContext): Promise<void> {
   log(`booting ${config.example} firmware ${version}`, { slot: boot.running, pendingVerify: boot.pendingVerify });
 
   const keyStore = new KeyStore(platform.keyStoreBackend);
-  await flashClaimIfMissing(keyStore, config.cloud, config.profile);
+  await flashClaimIfMissing(keyStore, config.cloud, config.profile, { certFile: config.claimCertFile, keyFile: config.claimKeyFile });
+  await flashCodeSigningKeyIfMissing(keyStore, config.codeSignKeyFile);
   const endpoint = await discoverMqttEndpoint(config.cloud);
 
   let running: ReturnType<typeof example.setup> | undefined;
@@ -67,6 +69,7 @@ export async function main({ config, boot }: ProgramContext): Promise<void> {
       }),
     ],
   });
+  const rootNode = addRootNode(agent, { productName: config.example, serialNumber: config.serialNumber, version });
   running = example.setup(agent, { ...(config.stepMs ? { stepMs: config.stepMs } : {}) });
 
   const shutdown = async (signal: string) => {
@@ -79,5 +82,6 @@ export async function main({ config, boot }: ProgramContext): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
   await agent.start();
+  rootNode.announceStartUp();
   log(`running as ${agent.thingName} (client id ${agent.clientId}), firmware ${version}`);
 }
