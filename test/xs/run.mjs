@@ -9,7 +9,7 @@
 import '@endo/init/debug.js';
 import { xsnap } from '@agoric/xsnap';
 import * as esbuild from 'esbuild';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -48,7 +48,21 @@ function discover() {
   return files;
 }
 
+/**
+ * Scenarios that import `build/moddable-lane/…` test the device build's own output: build it first
+ * (tools/build-moddable.ts, the same code as `npm run build:moddable`, into a directory of its own).
+ */
+let deviceBuildReady = false;
+function ensureDeviceBuild(file) {
+  if (deviceBuildReady || !fs.readFileSync(file, 'utf8').includes('build/moddable-lane/')) return;
+  const tsx = path.join(repoRoot, 'node_modules/.bin/tsx');
+  const result = spawnSync(tsx, ['tools/build-moddable.ts', '--out', 'build/moddable-lane'], { cwd: repoRoot, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`build:moddable for the lane failed: ${result.stderr || result.stdout}`);
+  deviceBuildReady = true;
+}
+
 async function bundle(file) {
+  ensureDeviceBuild(file);
   const imports = [...moddablePreludes, path.join(repoRoot, 'test/xs/harness.ts'), file]
     .map((entry) => `import ${JSON.stringify(entry)};`)
     .join('\n');
