@@ -115,4 +115,54 @@ describe('inbound fuzzing', () => {
       { numRuns: rounds(10_000, 1_000), timeout: 5_000 },
     );
   }, 240_000);
+
+  it(`survives ${rounds(2_000, 200)} random and mutated streams before CONNACK`, async () => {
+    const connack = fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 6 })).map(([sp, code]) => Uint8Array.of(0x20, 2, sp ? 1 : 0, code));
+    const early = fc.oneof(
+      fc.uint8Array({ minLength: 1, maxLength: 64 }),
+      fc.tuple(fc.array(fc.oneof(connack, validPacket), { minLength: 1, maxLength: 4 }), fc.array(mutation, { maxLength: 3 })).map(([packets, ms]) =>
+        mutate(concat(packets), ms as Mutation[]),
+      ),
+    );
+    await fc.assert(
+      fc.asyncProperty(early, cuts, async (stream, cutPoints) => {
+        const platform = createVirtualPlatform();
+        platform.broker.answerConnect = false;
+        const agent = createMqttAgent(platform, { maxInboundPacketBytes: 256, ackTimeoutMs: 3000 });
+        const outcome = agent
+          .connect({ host: 'h', port: 1, clientId: 'fuzz-early', connectTimeoutMs: 2000, testKeepAliveSeconds: 2, reconnect: { baseMs: 10, capMs: 20 } })
+          .then(
+            () => 'connected' as const,
+            (error: unknown) => error,
+          );
+        await settle();
+        const connection = platform.broker.current!;
+        for (const chunk of chunks(stream, cutPoints)) {
+          if (connection.closed) break;
+          connection.onData?.(chunk);
+        }
+        await settle();
+        // From now on the broker behaves; the agent either got in, retries until it does, or stopped
+        // with a typed refusal it cannot retry.
+        platform.broker.answerConnect = true;
+        let settled: unknown;
+        void outcome.then((o) => (settled = o));
+        for (let i = 0; i < 10 && settled === undefined; i++) await advance(platform, 1000);
+        if (settled === 'connected') {
+          // Bytes after the CONNACK may have left the stream mid-packet: keep-alive or the ack timeout
+          // must notice, reconnect and redeliver, so drive the clock until the publish completes.
+          const after = agent.publish('after', 'ok', { qos: 1 });
+          let done = false;
+          after.then(() => (done = true), () => {});
+          for (let i = 0; i < 40 && !done; i++) await advance(platform, 1000);
+          await expect(after).resolves.toBeUndefined();
+        } else {
+          expect(settled).toBeInstanceOf(SdkError);
+          expect((settled as Error).name).toBe('ConnectRefusedError');
+        }
+        await agent.disconnect();
+      }),
+      { numRuns: rounds(2_000, 200), timeout: 5_000 },
+    );
+  }, 120_000);
 });
