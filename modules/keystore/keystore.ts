@@ -90,11 +90,11 @@ export class KeyStore implements KeyStoreApi {
   }
 
   async sign(label: string, mechanism: SignMechanism, data: Uint8Array): Promise<Uint8Array> {
-    const key = (await this.#backend.list()).find((o) => o.class === 'private-key' && o.label === label);
-    if (!key) throw new ObjectNotFoundError(label, 'private-key');
-    if (MECHANISM_KEY_TYPE[mechanism] === undefined || (key.keyType !== undefined && key.keyType !== MECHANISM_KEY_TYPE[mechanism])) {
-      throw new MechanismMismatchError(label, mechanism, key.keyType);
+    if (MECHANISM_KEY_TYPE[mechanism] === undefined) {
+      throw new MechanismMismatchError(label, mechanism, undefined);
     }
+    // The backend finds the key and checks that the mechanism fits it (ObjectNotFoundError,
+    // MechanismMismatchError): one lookup, no listing of the whole store per signature.
     const signature = await this.#backend.sign(label, mechanism, data);
     this.#log?.log('debug', 'keystore', 'signed', { label, mechanism, bytes: data.length });
     return signature;
