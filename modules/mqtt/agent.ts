@@ -23,6 +23,7 @@ import { BoundedQueue } from '../util/bounded-queue.js';
 import { ArgumentError, QueueFullError, TimeoutError } from '../util/errors.js';
 import {
   AckTimeoutError,
+  BrokerDisconnectError,
   ClientClosedError,
   ConnectionLostError,
   ConnectRefusedError,
@@ -812,7 +813,7 @@ export class MqttAgent implements MqttClient {
         this.#keepAlive?.notePingResponse();
         return;
       case 'disconnect':
-        closeWith(new ConnectionLostError(new ProtocolViolationError(`broker sent DISCONNECT (reason ${packet.reasonCode})`)));
+        closeWith(new BrokerDisconnectError(packet.reasonCode));
         return;
       case 'connack':
         closeWith(new ProtocolViolationError('second CONNACK on one connection'));

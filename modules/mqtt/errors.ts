@@ -43,6 +43,13 @@ export class ProtocolViolationError extends SdkError {
   }
 }
 
+/** The broker ended the connection with a DISCONNECT (MQTT 5; e.g. 0x8E session taken over). */
+export class BrokerDisconnectError extends SdkError {
+  constructor(readonly reasonCode: number) {
+    super(`broker sent DISCONNECT with reason code 0x${reasonCode.toString(16).padStart(2, '0')}`);
+  }
+}
+
 /** No PINGRESP (or CONNACK) arrived in time; the connection is treated as dead. */
 export class KeepAliveTimeoutError extends SdkError {
   constructor(readonly waitedMs: number) {

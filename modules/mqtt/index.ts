@@ -4,6 +4,7 @@ export { topicMatches } from './topic-match.js';
 export { AWS_IOT_LIMITS } from './limits.js';
 export {
   AckTimeoutError,
+  BrokerDisconnectError,
   ClientClosedError,
   ConnectRefusedError,
   SubscribeRejectedError,
