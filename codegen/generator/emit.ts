@@ -7,6 +7,7 @@
  */
 import type { Bitmap, Cluster, Enum, Field, Int, Struct, TypeDefinition } from '../idl/model.js';
 import { CodegenModelError } from './model-error.js';
+import { errorAt } from '../idl/positions.js';
 import { builtinType, integerRange, type BuiltinType } from './matter-types.js';
 import { kebabCase, lowerFirst, memberNames, upperFirst } from './names.js';
 
@@ -94,7 +95,8 @@ class TypeScope {
   resolve(field: Field, where: string): TypeDefinition | BuiltinType {
     const t = this.#types.get(field.type.name) ?? builtinType(field.type.name);
     if (t === undefined) {
-      throw new CodegenModelError(`${this.cluster.name}: ${where} has unknown type '${field.type.name}'`);
+      const detail = `found type '${field.type.name}' (${this.cluster.name} ${where}), expected a Matter data type or an enum, bitmap or struct of the cluster or the file`;
+      throw errorAt(field, detail) ?? new CodegenModelError(detail);
     }
     return t;
   }
@@ -275,10 +277,11 @@ function allFields(cluster: Cluster, scope: TypeScope): Field[] {
   return fields;
 }
 
-function commandStruct(scope: TypeScope, cluster: Cluster, name: string, role: string, command: string): Struct {
+function commandStruct(scope: TypeScope, cluster: Cluster, name: string, role: string, command: string, commandItem?: object): Struct {
   const s = scope.lookup(name);
   if (!s || s.kind !== 'struct') {
-    throw new CodegenModelError(`${cluster.name}: command ${command} names ${role} '${name}', which is not a struct of the cluster`);
+    const detail = `found ${role} '${name}' for command ${command} of ${cluster.name}, expected a struct of the cluster`;
+    throw (commandItem && errorAt(commandItem, detail)) ?? new CodegenModelError(detail);
   }
   return s;
 }
@@ -329,8 +332,8 @@ function emitCluster(plan: ClusterPlan, options: EmitOptions): string {
     if (methods.has(method)) method += 'Command';
     if (methods.has(method)) throw new CodegenModelError(`${C}: command ${c.name}'s handler method '${method}' collides with another method`);
     methods.add(method);
-    const input = c.input ? commandStruct(scope, cluster, c.input, 'request', c.name) : undefined;
-    const output = c.output !== 'DefaultSuccess' ? commandStruct(scope, cluster, c.output, 'response', c.name) : undefined;
+    const input = c.input ? commandStruct(scope, cluster, c.input, 'request', c.name, c) : undefined;
+    const output = c.output !== 'DefaultSuccess' ? commandStruct(scope, cluster, c.output, 'response', c.name, c) : undefined;
     return { c, method, input, output };
   });
   const events = cluster.events.map((e) => {

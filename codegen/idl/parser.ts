@@ -6,6 +6,7 @@
 import { Lexer, Tok, type Token } from './lexer.js';
 import { mergeGlobalsIntoClusters } from './merge-globals.js';
 import { canonicalClusterKey } from './canonical-json.js';
+import { recordPosition } from './positions.js';
 import {
   ATTRIBUTE_QUALITY_ORDER,
   COMMAND_QUALITY_ORDER,
@@ -307,6 +308,7 @@ class Parser {
     this.#punct('=');
     const code = this.#int('a field id');
     const field: Field = { code, name, type, isList, qualities, apiMaturity, description: null };
+    recordPosition(field, this.#lexer, start);
     this.#anchor(start, field);
     return field;
   }
@@ -473,6 +475,7 @@ class Parser {
       apiMaturity: 'STABLE', description: null,
     };
     this.#anchor(start, command);
+    recordPosition(command, this.#lexer, start);
     return command;
   }
 

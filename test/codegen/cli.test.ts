@@ -74,3 +74,21 @@ describe('mi-codegen CLI', () => {
     expect(drift.stderr).toMatch(/on-off\.ts/);
   });
 });
+
+describe('mi-codegen CLI model errors', () => {
+  it('an unknown field type names its position', async () => {
+    const d = await mkdtemp(path.join(os.tmpdir(), 'mi-codegen-cli-'));
+    try {
+      const file = path.join(d, 'typo.matter');
+      await writeFile(file, 'cluster A = 0x1234 {\n  attribute int8u ok = 0;\n  attribute in16u typo = 1;\n  command Go(GoRequest): DefaultSuccess = 0;\n}\n');
+      const r = await run(['generate', file, '--out', path.join(d, 'out')]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`mi-codegen: ${file}:3:13: found type 'in16u' (A attribute typo), expected a Matter data type or an enum, bitmap or struct of the cluster or the file\n`);
+      await writeFile(file, 'cluster A = 0x1234 {\n  command Go(GoRequest): DefaultSuccess = 0;\n}\n');
+      const r2 = await run(['generate', file, '--out', path.join(d, 'out')]);
+      expect(r2.stderr).toBe(`mi-codegen: ${file}:2:3: found request 'GoRequest' for command Go of A, expected a struct of the cluster\n`);
+    } finally {
+      await rm(d, { recursive: true, force: true });
+    }
+  });
+});
