@@ -70,13 +70,14 @@ export const AGENT_DEFAULTS = Object.freeze({
     maxInFlight: 100,
     offlineQueueSize: 64,
     maxInboundPacketBytes: 131_072 + 512,
+    ackTimeoutMs: 30_000,
     protocolVersion: 4,
-  } satisfies Required<MqttAgentConfig>),
+  } satisfies MqttAgentConfig),
   tls: Object.freeze({ caLabel: Labels.rootCert, certificateLabel: Labels.deviceCert, privateKeyLabel: Labels.deviceKey } satisfies TlsCredentials),
 });
 
 export type ResolvedAgentConfig = AgentConfig &
-  Required<Omit<DataModelOptions, 'managedThingId' | 'topics'>> & { mqttConfig: Required<MqttAgentConfig> };
+  Required<Omit<DataModelOptions, 'managedThingId' | 'topics'>> & { mqttConfig: MqttAgentConfig };
 
 /**
  * Fills every unset field with its default, like iotmiDev_Agent_initDefaultConfig. `createAgent`

@@ -64,6 +64,28 @@ function errorOutcome(error: unknown, what: string): Outcome {
   return { ok: false, status: 500, error: { code: 'CALLBACK_FAILED', message: `${what} failed: ${message.slice(0, 200)}` } };
 }
 
+/** A computation that yields callback results (maybe promises) and returns T. */
+type Steps<T> = Generator<unknown, T, unknown>;
+
+/**
+ * Runs steps synchronously for as long as every yielded value is a plain value; from the first
+ * promise on, continues asynchronously. Sync callbacks thus cost no microtask turns at all.
+ */
+export function drive<T>(steps: Steps<T>): T | Promise<T> {
+  let step = steps.next();
+  while (!step.done) {
+    if (thenable(step.value)) return driveAsync(steps, step.value);
+    step = steps.next(step.value);
+  }
+  return step.value;
+}
+
+async function driveAsync<T>(steps: Steps<T>, pending: PromiseLike<unknown>): Promise<T> {
+  let step = steps.next(await pending);
+  while (!step.done) step = steps.next(thenable(step.value) ? await step.value : step.value);
+  return step.value;
+}
+
 export class Dispatcher {
   #options: DispatchOptions;
 
@@ -100,8 +122,17 @@ export class Dispatcher {
     });
   }
 
-  /** Runs every action of `request` (already JSON-parsed) and returns the response payload's body. */
-  async dispatch(request: unknown): Promise<Json> {
+  /**
+   * Runs every action of `request` (already JSON-parsed) and returns the response payload's body:
+   * synchronously when every callback it calls is synchronous (no promise, no extra turn), else a
+   * Promise. Bad input never throws.
+   */
+  dispatch(request: unknown): Json | Promise<Json> {
+    return drive(this.steps(request));
+  }
+
+  /** The dispatch as steps: each `yield` hands out a callback's result, possibly a promise to wait for. */
+  *steps(request: unknown): Steps<Json> {
     const root = isObject(request) && isObject(request.payload) ? request.payload : request;
     const out: Json = {};
     if (!isObject(root)) return { ...failure(400, 'INVALID_REQUEST', 'expected a JSON object with a payload object') };
@@ -112,12 +143,12 @@ export class Dispatcher {
       return { ...out, ...failure(400, 'INVALID_REQUEST', 'expected "endpoints" (or "Endpoints") to be a list') };
     }
     const results: Json[] = [];
-    for (const ep of endpoints) results.push(await this.#endpoint(ep));
+    for (const ep of endpoints) results.push(yield* this.#endpoint(ep));
     out.endpoints = results;
     return out;
   }
 
-  async #endpoint(request: unknown): Promise<Json> {
+  *#endpoint(request: unknown): Steps<Json> {
     if (!isObject(request)) return { ...failure(400, 'INVALID_ENDPOINT', 'expected an endpoint object') };
     const rawId = request.id ?? request.endpointId;
     const id = echo(rawId);
@@ -126,7 +157,7 @@ export class Dispatcher {
     const endpoint = this.#options.findEndpoint(id);
     if (Array.isArray(request.clusters)) {
       const clusters: Json[] = [];
-      for (const c of request.clusters) clusters.push(await this.#matterCluster(endpoint, id, c));
+      for (const c of request.clusters) clusters.push(yield* this.#matterCluster(endpoint, id, c));
       out.clusters = clusters;
       return out;
     }
@@ -134,14 +165,14 @@ export class Dispatcher {
       return { ...out, ...failure(400, 'INVALID_ENDPOINT', 'expected "capabilities" (or "clusters") to be a list') };
     }
     const capabilities: Json[] = [];
-    for (const c of request.capabilities) capabilities.push(await this.#capability(endpoint, id, c));
+    for (const c of request.capabilities) capabilities.push(yield* this.#capability(endpoint, id, c));
     out.capabilities = capabilities;
     return out;
   }
 
   // ---- capability form ----
 
-  async #capability(endpoint: Endpoint | undefined, endpointId: string, request: unknown): Promise<Json> {
+  *#capability(endpoint: Endpoint | undefined, endpointId: string, request: unknown): Steps<Json> {
     if (!isObject(request)) return { ...failure(400, 'INVALID_CAPABILITY', 'expected a capability object') };
     const capId = echo(request.id);
     const cluster = endpoint && capId !== undefined ? endpoint.clusterByCapability(capId) : undefined;
@@ -175,9 +206,9 @@ export class Dispatcher {
         continue;
       }
       const params = (parameters ?? {}) as Json;
-      if (name === 'ReadState') results.push(await this.#readState(cluster, params, properties, 'capability'));
-      else if (name === 'UpdateState') results.push(await this.#updateState(cluster, params, 'capability'));
-      else results.push(await this.#command(cluster, cluster.commandByName(name), name, params, 'capability'));
+      if (name === 'ReadState') results.push(yield* this.#readState(cluster, params, properties, 'capability'));
+      else if (name === 'UpdateState') results.push(yield* this.#updateState(cluster, params, 'capability'));
+      else results.push(yield* this.#command(cluster, cluster.commandByName(name), name, params, 'capability'));
     }
     out.actions = results;
     if (properties.length) out.properties = properties;
@@ -185,7 +216,7 @@ export class Dispatcher {
   }
 
   /** ReadState: `propertiesToRead` is a list of property names or `["*"]`; absent means all. */
-  async #readState(cluster: RegisteredCluster, params: Json, properties: Json[], form: WireForm): Promise<Json> {
+  *#readState(cluster: RegisteredCluster, params: Json, properties: Json[], form: WireForm): Steps<Json> {
     const requested = params.propertiesToRead;
     let attributes: (AttributeInfo | string)[];
     if (requested === undefined || (Array.isArray(requested) && requested.length === 1 && requested[0] === '*')) {
@@ -206,7 +237,7 @@ export class Dispatcher {
         fail(404, { code: 'PROPERTY_NOT_FOUND', message: `no property ${echo(attribute)} in ${cluster.metadata.name}` });
         continue;
       }
-      const read = await this.#read(cluster, attribute, form);
+      const read = yield* this.#read(cluster, attribute, form);
       if (read.ok) properties.push(form === 'matter' ? { [formatAttributeId(attribute.id)]: read.value } : { name: attribute.property, value: read.value });
       else fail(read.status, read.error);
     }
@@ -214,11 +245,11 @@ export class Dispatcher {
   }
 
   /** Reads one attribute through its getter (or the last reported value) and encodes it for the wire. */
-  async #read(cluster: RegisteredCluster, attribute: AttributeInfo, form: WireForm): Promise<Outcome> {
+  *#read(cluster: RegisteredCluster, attribute: AttributeInfo, form: WireForm): Steps<Outcome> {
     if (!attribute.readable) return { ok: false, status: 405, error: { code: 'PROPERTY_NOT_READABLE', message: `${attribute.property} is not readable` } };
     let value: unknown;
     if (cluster.callback(attribute.getter)) {
-      const got = await this.#invoke(cluster, attribute.getter!, [], `${cluster.metadata.name}.${attribute.getter}`);
+      const got = (yield this.#invoke(cluster, attribute.getter!, [], `${cluster.metadata.name}.${attribute.getter}`)) as Outcome;
       if (!got.ok) return got;
       value = got.value;
     } else if (cluster.reported.has(attribute.id)) {
@@ -237,7 +268,7 @@ export class Dispatcher {
    * UpdateState: every property is checked (known, writable, has a setter, valid value) before any
    * setter runs, so a bad value leaves the device untouched; then setters run in order.
    */
-  async #updateState(cluster: RegisteredCluster, params: Json, form: WireForm, keyById = false): Promise<Json> {
+  *#updateState(cluster: RegisteredCluster, params: Json, form: WireForm, keyById = false): Steps<Json> {
     const name = 'UpdateState';
     const writes: { attribute: AttributeInfo; value: unknown }[] = [];
     const errors: WireError[] = [];
@@ -272,14 +303,14 @@ export class Dispatcher {
     }
     if (status !== 200) return { name, responseCode: status, errors };
     for (const { attribute, value } of writes) {
-      const done = await this.#invoke(cluster, attribute.setter!, [value], `${cluster.metadata.name}.${attribute.setter}`);
+      const done = (yield this.#invoke(cluster, attribute.setter!, [value], `${cluster.metadata.name}.${attribute.setter}`)) as Outcome;
       if (!done.ok) return { name, responseCode: done.status, errors: [done.error] };
     }
     return { name, responseCode: 200 };
   }
 
   /** A cluster command: typed, validated request fields in; a typed response struct (if any) out. */
-  async #command(cluster: RegisteredCluster, command: CommandInfo | undefined, name: string, params: Json, form: WireForm): Promise<Json> {
+  *#command(cluster: RegisteredCluster, command: CommandInfo | undefined, name: string, params: Json, form: WireForm): Steps<Json> {
     const label = form === 'matter' && command ? formatCommandId(command.id) : name;
     const entry = (rest: Json): Json => (form === 'matter' ? { [label]: rest } : { name, ...rest });
     if (!command) return entry(failure(404, 'ACTION_NOT_FOUND', `no action ${name} in ${cluster.metadata.name}`));
@@ -290,7 +321,7 @@ export class Dispatcher {
       return entry(failure(400, 'INVALID_PARAMETERS', (error as ValueError).message));
     }
     if (!cluster.callback(command.method)) return entry(failure(501, 'NOT_IMPLEMENTED', `no callback for ${command.name}`));
-    const done = await this.#invoke(cluster, command.method, [request], `${cluster.metadata.name}.${command.method}`);
+    const done = (yield this.#invoke(cluster, command.method, [request], `${cluster.metadata.name}.${command.method}`)) as Outcome;
     if (!done.ok) return entry({ responseCode: done.status, errors: [done.error] });
     if (!command.response) return entry({ responseCode: 200 });
     if (typeof done.value !== 'object' || done.value === null) {
@@ -306,7 +337,7 @@ export class Dispatcher {
 
   // ---- Matter form ----
 
-  async #matterCluster(endpoint: Endpoint | undefined, endpointId: string, request: unknown): Promise<Json> {
+  *#matterCluster(endpoint: Endpoint | undefined, endpointId: string, request: unknown): Steps<Json> {
     if (!isObject(request)) return { ...failure(400, 'INVALID_CLUSTER', 'expected a cluster object') };
     const clusterId = parseId(request.id);
     const out: Json = { id: clusterId === undefined ? (echo(request.id) ?? null) : formatClusterId(clusterId) };
@@ -324,14 +355,14 @@ export class Dispatcher {
           commands.push({ ...failure(400, 'INVALID_COMMANDS', 'expected "commands" to be an object or a list of single-key objects') });
           continue;
         }
-        for (const [rawId, params] of list) commands.push(await this.#matterCommand(cluster, rawId, params, attributes));
+        for (const [rawId, params] of list) commands.push(yield* this.#matterCommand(cluster, rawId, params, attributes));
       } else if (key === 'attributes') {
         const writes = request.attributes;
         if (!isObject(writes)) {
           commands.push({ [formatCommandId(UPDATE_STATE_COMMAND_ID)]: failure(400, 'INVALID_ATTRIBUTES', 'expected "attributes" to map attribute ids to values') });
           continue;
         }
-        const result = await this.#updateState(cluster, writes, 'matter', true);
+        const result = yield* this.#updateState(cluster, writes, 'matter', true);
         delete result.name;
         commands.push({ [formatCommandId(UPDATE_STATE_COMMAND_ID)]: result });
       }
@@ -341,14 +372,14 @@ export class Dispatcher {
     return out;
   }
 
-  async #matterCommand(cluster: RegisteredCluster, rawId: string, params: unknown, attributes: Json[]): Promise<Json> {
+  *#matterCommand(cluster: RegisteredCluster, rawId: string, params: unknown, attributes: Json[]): Steps<Json> {
     const id = parseId(rawId);
     if (id === undefined) return { [echo(rawId) ?? '?']: failure(400, 'INVALID_COMMAND', `expected a command id like "0x02", got ${JSON.stringify(echo(rawId))}`) };
     const label = formatCommandId(id);
     const merged = mergeParams(params);
     if (!merged) return { [label]: failure(400, 'INVALID_PARAMETERS', 'expected command fields to be an object (or a list of objects)') };
     if (id === UPDATE_STATE_COMMAND_ID) {
-      const result = await this.#updateState(cluster, merged, 'matter', true);
+      const result = yield* this.#updateState(cluster, merged, 'matter', true);
       delete result.name;
       return { [label]: result };
     }
@@ -359,11 +390,11 @@ export class Dispatcher {
         const n = parseId(k);
         return (n === undefined ? undefined : cluster.attributeById(n)?.property) ?? k;
       });
-      const result = await this.#readState(cluster, names ? { propertiesToRead: names } : {}, attributes, 'matter');
+      const result = yield* this.#readState(cluster, names ? { propertiesToRead: names } : {}, attributes, 'matter');
       delete result.name;
       return { [label]: result };
     }
-    return this.#command(cluster, cluster.commandById(id), label, merged, 'matter');
+    return yield* this.#command(cluster, cluster.commandById(id), label, merged, 'matter');
   }
 }
 

@@ -285,18 +285,40 @@ export class DataModelHandler implements DataModelRuntime {
     return mqtt.publish(topic, this.#platform.text.encode(JSON.stringify(message)), { qos: this.options.qos });
   }
 
-  #onControlMessage(message: InboundMessage): void {
-    void this.handleMessage(message.payload).then((response) => {
-      if (!response || !this.#mqtt || !this.#topics) return;
-      this.#mqtt.publish(this.#topics.controlResponse, response, { qos: this.options.qos }).then(
-        () => undefined,
-        (error: unknown) => {
-          this.counters.responseFailures++;
-          this.#log('warn', `command response publish failed: ${(error as Error).message}`);
-        },
-      );
-      this.counters.responsesSent++;
+  /**
+   * The control-topic handler. A request whose callbacks are all synchronous is answered before this
+   * returns: the response is handed to the connection first and the agent's PUBACK follows it in the
+   * same socket write (one TLS record), with no timer and no extra turn. Otherwise it returns a promise
+   * the agent waits for before acknowledging; it settles when the response has gone out or after one
+   * timer tick, whichever is first, so a slow callback never holds up other subscriptions' messages.
+   */
+  #onControlMessage(message: InboundMessage): Promise<void> | void {
+    const response = this.#handle(message.payload);
+    if (!thenable(response)) {
+      this.#sendResponse(response);
+      return;
+    }
+    return new Promise<void>((release) => {
+      const timer = this.#platform.timers.set(release, 0);
+      void response.then((bytes) => {
+        this.#platform.timers.clear(timer);
+        // Release first: the agent's PUBACK then joins the response's write instead of preceding it.
+        release();
+        this.#sendResponse(bytes);
+      });
     });
+  }
+
+  #sendResponse(response: Uint8Array | undefined): void {
+    if (!response || !this.#mqtt || !this.#topics) return;
+    this.counters.responsesSent++;
+    this.#mqtt.publish(this.#topics.controlResponse, response, { qos: this.options.qos }).then(
+      () => undefined,
+      (error: unknown) => {
+        this.counters.responseFailures++;
+        this.#log('warn', `command response publish failed: ${(error as Error).message}`);
+      },
+    );
   }
 
   /**
@@ -305,12 +327,18 @@ export class DataModelHandler implements DataModelRuntime {
    * counted). Never rejects. Requests run one at a time, in arrival order.
    */
   handleMessage(bytes: Uint8Array): Promise<Uint8Array | undefined> {
+    const result = this.#handle(bytes);
+    return thenable(result) ? result : Promise.resolve(result);
+  }
+
+  /** handleMessage, synchronous when the request's callbacks are. */
+  #handle(bytes: Uint8Array): Uint8Array | undefined | Promise<Uint8Array | undefined> {
     const receivedAt = this.#platform.clock.now();
     this.counters.commandsReceived++;
     if (bytes.length > this.options.maxMessageBytes) {
       this.counters.droppedOversized++;
       this.#log('warn', `dropped a ${bytes.length}-byte command (limit ${this.options.maxMessageBytes})`, { dropped: this.counters.droppedOversized });
-      return Promise.resolve(undefined);
+      return undefined;
     }
     let request: unknown;
     try {
@@ -318,48 +346,69 @@ export class DataModelHandler implements DataModelRuntime {
     } catch (error) {
       this.counters.droppedMalformed++;
       this.#log('warn', `dropped a command that is not UTF-8 JSON: ${(error as Error).message}`, { dropped: this.counters.droppedMalformed });
-      return Promise.resolve(undefined);
+      return undefined;
     }
-    return this.#enqueue({ request, receivedAt });
-  }
-
-  #pendingResolvers = new Map<QueuedRequest, (r: Uint8Array) => void>();
-
-  #enqueue(item: QueuedRequest): Promise<Uint8Array> {
+    const item: QueuedRequest = { request, receivedAt };
     if (!this.#busy) return this.#run(item);
     if (this.#queue.full) {
       this.counters.rejectedBusy++;
       this.#log('warn', 'command queue full: answering 503', { rejected: this.counters.rejectedBusy });
-      return Promise.resolve(this.#encode(this.#busyResponse(item)));
+      return this.#encode(this.#busyResponse(item));
     }
     this.#queue.push(item);
     return new Promise((resolve) => this.#pendingResolvers.set(item, resolve));
   }
 
-  async #run(item: QueuedRequest): Promise<Uint8Array> {
-    this.#busy = true;
+  #pendingResolvers = new Map<QueuedRequest, (r: Uint8Array) => void>();
+
+  /** Runs one request; while it waits for an async callback, later requests queue behind it. */
+  #run(item: QueuedRequest): Uint8Array | Promise<Uint8Array> {
+    let body: Json | Promise<Json>;
     try {
-      return await this.#respond(item);
-    } finally {
-      this.#busy = false;
+      body = this.#dispatcher.dispatch(item.request);
+    } catch (error) {
+      body = this.#internalError(error);
+    }
+    if (!thenable(body)) return this.#finish(item, body);
+    this.#busy = true;
+    return new Promise<Uint8Array>((resolve) => {
+      void body
+        .then(
+          (b) => this.#finish(item, b),
+          (error: unknown) => this.#finish(item, this.#internalError(error)),
+        )
+        .then((bytes) => {
+          // Resolving queues the caller's reactions (publishing this response) now; the next request
+          // starts in a job queued after them, so responses leave in request order.
+          resolve(bytes);
+          void Promise.resolve().then(() => {
+            this.#busy = false;
+            this.#next();
+          });
+        });
+    });
+  }
+
+  /** Starts the queued requests after an async one finished, in order, until one goes async again. */
+  #next(): void {
+    while (!this.#busy) {
       const next = this.#queue.shift();
-      if (next) {
-        const resolve = this.#pendingResolvers.get(next)!;
-        this.#pendingResolvers.delete(next);
-        void this.#run(next).then(resolve);
-      }
+      if (!next) return;
+      const resolve = this.#pendingResolvers.get(next)!;
+      this.#pendingResolvers.delete(next);
+      const result = this.#run(next);
+      if (thenable(result)) void result.then(resolve);
+      else resolve(result);
     }
   }
 
-  async #respond(item: QueuedRequest): Promise<Uint8Array> {
-    let body: Json;
-    try {
-      body = await this.#dispatcher.dispatch(item.request);
-    } catch (error) {
-      // The dispatcher turns every input problem into an answer; this is a bug, still answered.
-      this.#log('error', `dispatch failed: ${(error as Error).stack ?? error}`);
-      body = { responseCode: 500, errors: [{ code: 'INTERNAL_ERROR', message: String((error as Error).message ?? error).slice(0, 200) }] };
-    }
+  #internalError(error: unknown): Json {
+    // The dispatcher turns every input problem into an answer; this is a bug, still answered.
+    this.#log('error', `dispatch failed: ${(error as Error)?.stack ?? error}`);
+    return { responseCode: 500, errors: [{ code: 'INTERNAL_ERROR', message: String((error as Error)?.message ?? error).slice(0, 200) }] };
+  }
+
+  #finish(item: QueuedRequest, body: Json): Uint8Array {
     const response = this.#encode(this.#envelope(item, body));
     if (response.length <= this.options.maxMessageBytes) return response;
     this.#log('warn', `response of ${response.length} bytes exceeds ${this.options.maxMessageBytes}: answering 500`);
@@ -408,6 +457,10 @@ export class DataModelHandler implements DataModelRuntime {
     this.#queue.drain();
     this.#pendingResolvers.clear();
   }
+}
+
+function thenable<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof value === 'object' && value !== null && typeof (value as Promise<T>).then === 'function';
 }
 
 function requestRoot(request: unknown): Json | undefined {

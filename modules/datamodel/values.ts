@@ -79,6 +79,9 @@ export function decodeValue(type: TypeInfo, wire: unknown, path: string, options
       const n = toNumber(wire, lenient);
       if (n === undefined || !Number.isFinite(n)) throw new ValueError(path, `expected a finite number (${type.matterType}), got ${describe(wire)}`);
       if (type.kind === 'float' && Math.abs(n) > FLOAT32_MAX) throw new ValueError(path, `expected a single-precision float, got ${n}`);
+      if ((type.min !== undefined && n < type.min) || (type.max !== undefined && n > type.max)) {
+        throw new ValueError(path, `expected ${type.matterType} in ${type.min ?? '-∞'}..${type.max ?? '∞'}, got ${n}`);
+      }
       return n;
     }
     case 'string': {
