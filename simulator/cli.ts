@@ -4,7 +4,7 @@
  * the registry in DIR (operations that need the broker, like send-command, then fail with a clear message).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CloudAddresses } from './cloud.js';
 import type { CloudCore } from './core.js';
@@ -34,7 +34,7 @@ const USAGE = `mi-cloud — local AWS IoT managed-integrations cloud
   mi-cloud get-ota-task TASK | list-ota-tasks | cancel-ota-task TASK | list-ota-task-executions TASK
   mi-cloud list-certificates | describe-certificate ID | update-certificate ID --status ACTIVE|INACTIVE|REVOKED
            | revoke-certificate ID
-  mi-cloud sign-firmware IMAGE --key KEY --version V [--url URL] [--signing-key LABEL] [--public-key-out FILE]
+  mi-cloud sign-firmware IMAGE --key KEY [--version V] [--url URL] [--signing-key LABEL] [--public-key-out FILE]
   mi-cloud create-signing-key --out KEY [--public-out FILE]
 
 All commands take --data DIR (default ${DEFAULT_DATA_DIR}, or $MI_CLOUD_DATA) and print JSON.`;
@@ -356,8 +356,16 @@ async function main(): Promise<number> {
   }
   if (command === 'sign-firmware') {
     const keyPem = readFileSync(flag('key'), 'utf8');
-    const document = signFirmware({ image: arg(0, 'the image file'), keyPem, version: flag('version'),
-      ...(flags.url ? { url: flags.url } : {}), ...(flags['signing-key'] ? { signingKey: flags['signing-key'] } : {}) });
+    const image = arg(0, 'the image file');
+    const name = basename(image);
+    // Version: --version, else one in the file name (fw-1.2.0.bin), else 0.0.0 with a warning.
+    const version = flags.version ?? /\d+\.\d+\.\d+/.exec(name)?.[0];
+    if (!version) process.stderr.write(`mi-cloud: no --version and none in ${name}; using 0.0.0\n`);
+    // URL: --url, else the firmware server of the cloud running on DIR, else a 127.0.0.1 placeholder.
+    const running = flags.url ? null : await runningCloud();
+    const url = flags.url ?? (running ? `${running.http}/firmware/${encodeURIComponent(name)}` : undefined);
+    const document = signFirmware({ image, keyPem, version: version ?? '0.0.0',
+      ...(url ? { url } : {}), ...(flags['signing-key'] ? { signingKey: flags['signing-key'] } : {}) });
     if (flags['public-key-out']) writeFileSync(flags['public-key-out'], publicKeyOf(keyPem));
     print(document);
     return 0;
