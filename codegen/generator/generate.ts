@@ -6,6 +6,7 @@
 import { readFile, readdir, writeFile, mkdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { parseMatterIdl } from '../idl/parser.js';
+import { canonicalClusterKey } from '../idl/canonical-json.js';
 import type { Cluster } from '../idl/model.js';
 import { emitFiles, type ClusterSource } from './emit.js';
 import { CodegenModelError } from './model-error.js';
@@ -57,7 +58,14 @@ export async function collectClusters(options: Omit<GenerateOptions, 'out'>): Pr
   const byCode = new Map<string, ClusterSource>();
   const add = (s: ClusterSource) => {
     const code = String(s.cluster.code);
-    if (byCode.has(code)) return; // the first input that defines a cluster wins
+    const prior = byCode.get(code);
+    if (prior) {
+      // Two inputs may both define a cluster (two apps' .matter files share OnOff) if they agree.
+      if (canonicalClusterKey(prior.cluster) !== canonicalClusterKey(s.cluster) || prior.capabilityId !== s.capabilityId) {
+        throw new CodegenModelError(`cluster ${s.cluster.name} (${code}) is defined differently by ${prior.source} and ${s.source}; generate them into separate directories`);
+      }
+      return;
+    }
     byCode.set(code, s);
     sources.push(s);
   };

@@ -130,3 +130,17 @@ describe('generated metadata', () => {
     expect(alloc.request.find((f) => f.name === 'streamUsage')!.type).toMatchObject({ kind: 'enum', name: 'StreamUsageEnum' });
   });
 });
+
+describe('several inputs', () => {
+  it('accepts a cluster two inputs define identically and refuses different definitions', async () => {
+    const ok = await collectClusters({ inputs: [path.join(inputsDir, 'lighting-app.matter'), path.join(inputsDir, 'lighting-app.matter')], clusters: ['OnOff'] });
+    expect(ok).toHaveLength(1);
+    // Two real apps share their common clusters exactly: both inputs together are fine.
+    const both = await collectClusters({ inputs: [path.join(inputsDir, 'air-purifier-app.matter'), path.join(inputsDir, 'lighting-app.matter')] });
+    expect(both.filter((s) => s.cluster.name === 'OnOff')).toHaveLength(1);
+    // A different OnOff is refused rather than silently dropped.
+    const other = path.join(await tempDir(), 'other-onoff.matter');
+    await writeFile(other, 'server cluster OnOff = 6 { revision 6; readonly attribute boolean onOff = 0; }\n');
+    await expect(collectClusters({ inputs: [path.join(inputsDir, 'lighting-app.matter'), other] })).rejects.toThrow(/cluster OnOff \(6\) is defined differently by lighting-app\.matter and other-onoff\.matter/);
+  });
+});
