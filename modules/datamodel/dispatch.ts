@@ -254,6 +254,8 @@ export class Dispatcher {
       value = got.value;
     } else if (cluster.reported.has(attribute.id)) {
       value = cluster.reported.get(attribute.id);
+    } else if ((value = cluster.globalValue(attribute.id)) !== undefined) {
+      // ClusterRevision, AcceptedCommandList, …: known from the registration.
     } else {
       return { ok: false, status: 501, error: { code: 'NOT_IMPLEMENTED', message: `no getter for ${attribute.property}` } };
     }

@@ -15,6 +15,15 @@ export function capabilityNamePart(capabilityId: string): string {
   return dot >= 0 ? base.slice(dot + 1) : base;
 }
 
+/** Matter global attribute ids. */
+const GLOBAL = {
+  first: 0xfff8,
+  generatedCommandList: 0xfff8,
+  acceptedCommandList: 0xfff9,
+  attributeList: 0xfffb,
+  clusterRevision: 0xfffd,
+} as const;
+
 export class RegisteredCluster {
   readonly metadata: ClusterMetadata;
   readonly handlers: Record<string, unknown>;
@@ -68,15 +77,46 @@ export class RegisteredCluster {
     return typeof f === 'function' ? (f as (...args: unknown[]) => unknown) : undefined;
   }
 
-  /** Readable now: the attribute is readable and has a getter or a reported value. */
+  /** Readable now: the attribute is readable and has a getter, a reported value or a value the runtime knows. */
   canRead(attribute: AttributeInfo): boolean {
-    return attribute.readable && (this.callback(attribute.getter) !== undefined || this.reported.has(attribute.id));
+    return (
+      attribute.readable &&
+      (this.callback(attribute.getter) !== undefined || this.reported.has(attribute.id) || this.globalValue(attribute.id) !== undefined)
+    );
   }
 
-  /** Attributes the capability report lists: mandatory ones and optional ones the application serves. */
+  /**
+   * Matter's global attributes the runtime can answer itself from the registration:
+   * ClusterRevision, AcceptedCommandList, GeneratedCommandList and AttributeList (FeatureMap is the
+   * application's to give). Undefined for any other id.
+   */
+  globalValue(id: number): unknown {
+    switch (id) {
+      case GLOBAL.clusterRevision:
+        return this.metadata.revision;
+      case GLOBAL.acceptedCommandList:
+        return this.supportedCommands().map((c) => c.id);
+      case GLOBAL.generatedCommandList: {
+        const ids = new Set<number>();
+        for (const c of this.supportedCommands()) if (c.response) ids.add(c.response.id);
+        return [...ids];
+      }
+      case GLOBAL.attributeList:
+        return this.metadata.attributes
+          .filter((a) => !a.optional || this.callback(a.getter) !== undefined || this.callback(a.setter) !== undefined || this.reported.has(a.id))
+          .map((a) => a.id);
+      default:
+        return undefined;
+    }
+  }
+
+  /**
+   * Attributes the capability report lists: mandatory ones and optional ones the application serves.
+   * Matter's global attributes (0xFFF8..0xFFFD) describe the cluster itself and are left out.
+   */
   supportedAttributes(): AttributeInfo[] {
     return this.metadata.attributes.filter(
-      (a) => !a.optional || this.callback(a.getter) !== undefined || this.callback(a.setter) !== undefined || this.reported.has(a.id),
+      (a) => a.id < GLOBAL.first && (!a.optional || this.callback(a.getter) !== undefined || this.callback(a.setter) !== undefined || this.reported.has(a.id)),
     );
   }
 
