@@ -73,6 +73,34 @@ describe('OTA end to end', () => {
   }, 120_000);
 
   const TERMINAL = ['SUCCEEDED', 'FAILED', 'REJECTED', 'TIMED_OUT', 'CANCELED'];
+
+  it('installs an AWS afr_ota document from the HTTPS firmware server', async () => {
+    const device = await newDevice({ firmwareCaPem: world.cloud.caPem });
+    const image = await buildDeviceImage('1.0.1');
+    const signed = publishFirmware(world, 'afr.bin', image, '1.0.1', { url: world.cloud.firmwareUrl('afr.bin', true) });
+    const afr = {
+      afr_ota: {
+        protocols: ['HTTP'],
+        files: [
+          {
+            filepath: '/afr.bin',
+            filesize: image.length,
+            fileid: 0,
+            certfile: 'code-sign.crt',
+            update_data_url: signed.ota.url,
+            auth_scheme: 'aws.s3.presigned',
+            'sig-sha256-ecdsa': signed.ota.signature,
+          },
+        ],
+      },
+    };
+    expect(signed.ota.url.startsWith('https://')).toBe(true);
+    const jobId = await createTask(device, afr);
+    const done = await waitForExecution(world, jobId, device.config.thingName, TERMINAL, 90_000);
+    // afr_ota has no version: the new image's own version is checked against updatedBy after boot
+    expect(done).toEqual({ status: 'SUCCEEDED', statusDetails: { reason: 'accepted v1.0.1', self_test: 'accepted' } });
+    expect(device.events().filter((e) => e.event === 'boot').map((b) => b.version)).toEqual(['1.0.0', '1.0.1']);
+  }, 120_000);
   const SIGNED_BY_OTHER = createSigningKey().privateKeyPem;
 
   it('never activates an image with a bad signature', async () => {
