@@ -32,7 +32,10 @@ export async function fleetRequest(
     settle?.(answer);
   }
 
-  await Promise.all([mqtt.subscribe(topics.accepted, onAccepted, { qos: 1 }), mqtt.subscribe(topics.rejected, onRejected, { qos: 1 })]);
+  // One after the other: two SUBACKs owed at once can stall behind Nagle's algorithm on the broker's side
+  // (a 40 ms delayed-ACK round on loopback, more on a real link); one at a time never does.
+  await mqtt.subscribe(topics.accepted, onAccepted, { qos: 1 });
+  await mqtt.subscribe(topics.rejected, onRejected, { qos: 1 });
   let timer;
   try {
     const answer = new Promise<FleetAnswer>((resolve, reject) => {
@@ -45,10 +48,10 @@ export async function fleetRequest(
     return answered ?? (await answer);
   } finally {
     timers.clear(timer);
-    // Best effort: the claim policy allows few subscriptions; a failure here must not hide the answer.
-    await Promise.all([
-      mqtt.unsubscribe(topics.accepted, onAccepted).catch(() => undefined),
-      mqtt.unsubscribe(topics.rejected, onRejected).catch(() => undefined),
-    ]);
+    // Best effort and off the critical path: the answer is in; the next request need not wait for UNSUBACKs.
+    void (async () => {
+      await mqtt.unsubscribe(topics.accepted, onAccepted).catch(() => undefined);
+      await mqtt.unsubscribe(topics.rejected, onRejected).catch(() => undefined);
+    })();
   }
 }
