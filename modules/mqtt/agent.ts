@@ -33,6 +33,8 @@ import {
   SubscribeRejectedError,
 } from './errors.js';
 import { FrameGuard } from './frame-guard.js';
+import { Outbox } from './outbox.js';
+import { ReceiveQueue, type ReceivedMessage } from './receive-queue.js';
 import { KeepAlive } from './keep-alive.js';
 import {
   AWS_IOT_LIMITS,
@@ -59,7 +61,6 @@ import { PacketIdAllocator } from './packet-ids.js';
 import { SubscriptionRegistry } from './subscriptions.js';
 import type {
   ConnectionListener,
-  InboundMessage,
   MessageHandler,
   MqttAgentConfig,
   MqttClient,
@@ -72,8 +73,6 @@ import type {
 
 /** AWS IoT accepts one CONNECT per second per client id; faster attempts are throttled. */
 const MIN_CONNECT_INTERVAL_MS = 1000;
-/** Coalesced output is flushed at once when it reaches one TLS record's worth. */
-const OUTBOX_FLUSH_BYTES = 16 * 1024;
 /** AWS IoT takes at most 8 filters per SUBSCRIBE. */
 const FILTERS_PER_SUBSCRIBE = 8;
 
@@ -111,13 +110,6 @@ interface UnsubscribeCommand extends Settle {
 
 type Command = PublishCommand | SubscribeCommand | UnsubscribeCommand;
 
-interface ReceivedMessage {
-  message: InboundMessage;
-  messageId: number;
-  /** The connection it came on: a PUBACK only makes sense there. */
-  connection: Connection;
-}
-
 type Phase = 'idle' | 'connecting' | 'connected' | 'waiting';
 
 export class MqttAgent implements MqttClient {
@@ -131,17 +123,17 @@ export class MqttAgent implements MqttClient {
   readonly #counters: MqttCounters = { sent: 0, received: 0, retransmitted: 0, dropped: 0, reconnects: 0 };
   readonly #commandQueue: BoundedQueue<Command>;
   readonly #offlineQueue: BoundedQueue<PublishCommand>;
-  readonly #receiveQueue: BoundedQueue<ReceivedMessage>;
+  readonly #receiveQueue: ReceiveQueue<Connection>;
   readonly #inFlight = new Map<number, Command>();
   readonly #ids = new PacketIdAllocator();
   readonly #subscriptions = new SubscriptionRegistry();
   readonly #listeners = new Set<ConnectionListener>();
   readonly #empty = new Uint8Array(0);
 
-  #outbox: Uint8Array[] = [];
-  #outboxBytes = 0;
-  #outboxConnection: Connection | undefined;
-  #flushScheduled = false;
+  readonly #outbox = new Outbox(
+    () => this.#connection,
+    (error) => this.#log('debug', 'write failed', error), // a dying socket: its onClose drives the reconnect
+  );
   #lastTopic = '';
   #lastTopicBytes: Uint8Array | undefined;
   #options: MqttConnectOptions | undefined;
@@ -153,7 +145,6 @@ export class MqttAgent implements MqttClient {
   /** Set when a publish found the window full; cleared when the queues are empty. */
   #windowRefilling = false;
   readonly #refillBelow: number;
-  #dispatching = false;
   #handlerErrors = 0;
   #everConnected = false;
   #lastConnectAt = -Infinity;
@@ -177,7 +168,12 @@ export class MqttAgent implements MqttClient {
     this.#refillBelow = Math.floor(this.#maxInFlight / 2);
     this.#commandQueue = new BoundedQueue('command', config.commandQueueSize ?? 32);
     this.#offlineQueue = new BoundedQueue('offline publish', config.offlineQueueSize ?? 64);
-    this.#receiveQueue = new BoundedQueue('receive', config.receiveQueueSize ?? 32);
+    this.#receiveQueue = new ReceiveQueue<Connection>(
+      config.receiveQueueSize ?? 32,
+      this.#subscriptions,
+      this.#onHandlerError,
+      (item) => this.#acknowledge(item),
+    );
   }
 
   get connected(): boolean {
@@ -244,7 +240,7 @@ export class MqttAgent implements MqttClient {
 
   async disconnect(): Promise<void> {
     const wasConnected = this.#phase === 'connected';
-    if (wasConnected) this.#flush(); // what callers published before disconnect() still goes out
+    if (wasConnected) this.#outbox.flush(); // what callers published before disconnect() still goes out
     const connection = this.#connection;
     this.#phase = 'idle';
     this.#attemptId++;
@@ -255,14 +251,14 @@ export class MqttAgent implements MqttClient {
     if (connection) {
       connection.onClose = undefined;
       connection.onData = undefined;
-      if (wasConnected) this.#safeWrite(connection, DISCONNECT);
+      if (wasConnected) this.#outbox.writeNow(connection, DISCONNECT);
       connection.close();
     }
     const reason = 'disconnect() was called';
     this.#connectWaiter?.reject(new ClientClosedError('connect', reason));
     this.#connectWaiter = undefined;
     this.#failAllPending(reason);
-    this.#receiveQueue.drain();
+    this.#receiveQueue.clear();
     this.#subscriptions.deactivateAll();
     if (wasConnected) this.#notifyDisconnected(undefined);
   }
@@ -317,7 +313,7 @@ export class MqttAgent implements MqttClient {
           const keepAliveSeconds =
             options.testKeepAliveSeconds ?? clampKeepAliveSeconds(options.keepAliveSeconds ?? 60);
           const clean = this.#everConnected ? false : (options.cleanSession ?? true);
-          this.#safeWrite(
+          this.#outbox.writeNow(
             connection,
             encodeConnect(
               {
@@ -469,7 +465,7 @@ export class MqttAgent implements MqttClient {
     this.#stableTimer = undefined;
     // Messages not yet handled came on the dead connection; their PUBACK cannot be sent, the broker
     // redelivers them. Drop them instead of running handlers for a session that is gone.
-    this.#receiveQueue.drain();
+    this.#receiveQueue.clear();
     this.#log('warn', 'connection lost', error);
     this.#notifyDisconnected(error);
     if (this.#options?.reconnect?.enabled === false) {
@@ -833,7 +829,7 @@ export class MqttAgent implements MqttClient {
       return;
     }
     this.#counters.received++;
-    const item: ReceivedMessage = {
+    const accepted = this.#receiveQueue.offer({
       message: {
         topic: packet.topic,
         payload: packet.payload ?? this.#empty,
@@ -842,39 +838,17 @@ export class MqttAgent implements MqttClient {
         dup: packet.dup,
       },
       messageId: packet.messageId,
-      connection,
-    };
-    if (this.#receiveQueue.full) {
+      origin: connection,
+    });
+    if (!accepted) {
       // Unacknowledged on purpose: the broker redelivers a QoS 1 message after the next reconnect.
       this.#counters.dropped++;
       this.#log('warn', 'inbound message dropped', new QueueFullError(this.#receiveQueue.name, this.#receiveQueue.capacity));
-      return;
     }
-    this.#receiveQueue.push(item);
-    if (!this.#dispatching) this.#drainReceiveQueue();
   }
 
-  /** Runs handlers one message at a time; synchronous handlers are called without any deferral. */
-  #drainReceiveQueue(): void {
-    this.#dispatching = true;
-    for (;;) {
-      const item = this.#receiveQueue.shift();
-      if (!item) break;
-      const pending = this.#subscriptions.dispatch(item.message, this.#onHandlerError);
-      if (pending) {
-        void pending.then(() => {
-          this.#acknowledge(item);
-          this.#drainReceiveQueue();
-        });
-        return;
-      }
-      this.#acknowledge(item);
-    }
-    this.#dispatching = false;
-  }
-
-  #acknowledge(item: ReceivedMessage): void {
-    if (item.message.qos === 1 && item.connection === this.#connection && this.#phase === 'connected') {
+  #acknowledge(item: ReceivedMessage<Connection>): void {
+    if (item.message.qos === 1 && item.origin === this.#connection && this.#phase === 'connected') {
       this.#write(encodePuback(item.messageId));
     }
   }
@@ -886,63 +860,12 @@ export class MqttAgent implements MqttClient {
 
   // ─── output ──────────────────────────────────────────────────────────────────────────────────────
 
-  /**
-   * Packets written in one job are coalesced into one transport write at the end of the job (a
-   * promise job, no timer): a chunk of 50 PUBACKs that frees 50 window slots becomes one socket write
-   * and one TLS record instead of 50. A full TLS record's worth is flushed at once.
-   */
+  /** Every packet goes through the outbox, coalesced per job (see outbox.ts). */
   #write(bytes: Uint8Array): void {
     const connection = this.#connection;
     if (!connection) return;
     this.#keepAlive?.noteSent();
-    if (this.#outboxConnection !== connection) {
-      this.#outbox.length = 0;
-      this.#outboxBytes = 0;
-      this.#outboxConnection = connection;
-    }
-    this.#outbox.push(bytes);
-    this.#outboxBytes += bytes.length;
-    if (this.#outboxBytes >= OUTBOX_FLUSH_BYTES) {
-      this.#flush();
-    } else if (!this.#flushScheduled) {
-      this.#flushScheduled = true;
-      void Promise.resolve().then(this.#flushLater);
-    }
-  }
-
-  #flushLater = (): void => {
-    this.#flushScheduled = false;
-    this.#flush();
-  };
-
-  #flush(): void {
-    const connection = this.#outboxConnection;
-    const packets = this.#outbox;
-    if (packets.length === 0) return;
-    const total = this.#outboxBytes;
-    this.#outbox = [];
-    this.#outboxBytes = 0;
-    if (!connection || connection !== this.#connection) return; // that connection is gone
-    if (packets.length === 1) {
-      this.#safeWrite(connection, packets[0]!);
-      return;
-    }
-    const joined = new Uint8Array(total);
-    let offset = 0;
-    for (const packet of packets) {
-      joined.set(packet, offset);
-      offset += packet.length;
-    }
-    this.#safeWrite(connection, joined);
-  }
-
-  #safeWrite(connection: Connection, bytes: Uint8Array): void {
-    try {
-      connection.write(bytes);
-    } catch (error) {
-      // A write on a dying socket: its onClose follows and drives the reconnect.
-      this.#log('debug', 'write failed', error);
-    }
+    this.#outbox.write(connection, bytes);
   }
 
   #log(level: 'debug' | 'info' | 'warn' | 'error', message: string, error: unknown): void {
