@@ -28,7 +28,7 @@ const USAGE = `mi-cloud — local AWS IoT managed-integrations cloud
   mi-cloud get-managed-thing ID | list-managed-things | delete-managed-thing ID
   mi-cloud update-managed-thing ID [--meta k=v ...] [--name N] [--owner O]
   mi-cloud get-capabilities ID | get-state ID | list-events ID | list-state-reports ID | request-capabilities ID
-  mi-cloud send-command ID JSON [--wait MS] | get-command TRACE_ID
+  mi-cloud send-command ID JSON [--wait MS] | get-command TRACE_ID | watch [TYPE,TYPE...]
   mi-cloud create-ota-task (--target ID ... | --query 'attributes.k=v') (--document FILE | --s3-url URL)
            [--type ONE_TIME|CONTINUOUS] [--description D] [--retry FAILED|TIMED_OUT|ALL:N] [--timeout-minutes N]
   mi-cloud get-ota-task TASK | list-ota-tasks | cancel-ota-task TASK | list-ota-task-executions TASK
@@ -368,6 +368,27 @@ async function main(): Promise<number> {
       ...(url ? { url } : {}), ...(flags['signing-key'] ? { signingKey: flags['signing-key'] } : {}) });
     if (flags['public-key-out']) writeFileSync(flags['public-key-out'], publicKeyOf(keyPem));
     print(document);
+    return 0;
+  }
+  if (command === 'watch') {
+    // The command console's other half: every cloud event as one JSON line, until interrupted.
+    const cloud = await runningCloud();
+    if (!cloud) throw new UsageError(`watch needs a running cloud on ${dataDir} (mi-cloud start)`);
+    const types = args[0] ? `?types=${encodeURIComponent(args[0])}` : '';
+    const response = await fetch(`${cloud.http}/events${types}`);
+    let buffered = '';
+    const decoder = new TextDecoder();
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      buffered += decoder.decode(chunk, { stream: true });
+      let end: number;
+      while ((end = buffered.indexOf('\n\n')) >= 0) {
+        const block = buffered.slice(0, end);
+        buffered = buffered.slice(end + 2);
+        const event = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (event && data) process.stdout.write(`${JSON.stringify({ event, data: JSON.parse(data) })}\n`);
+      }
+    }
     return 0;
   }
   if (command === 'create-signing-key') {

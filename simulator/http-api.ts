@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CloudCore } from './core.js';
+import type { CloudCore, CloudEvents } from './core.js';
 import { CloudApiError, CommandTimeoutError, invalid } from './errors.js';
 import { serveFirmware } from './firmware-files.js';
 import type { CertificateStatus } from './registry.js';
@@ -78,6 +78,10 @@ export function createRequestHandler(core: CloudCore, firmwareDir: string, host 
       response.writeHead(200, { 'content-type': 'application/x-pem-file' }).end(core.ca.caPem);
       return;
     }
+    if (request.method === 'GET' && url.pathname === '/events') {
+      streamEvents(core, url.searchParams.get('types'), response);
+      return;
+    }
     void (async () => {
       let status = 200;
       let result: unknown;
@@ -108,6 +112,29 @@ export function createRequestHandler(core: CloudCore, firmwareDir: string, host 
       }
     })();
   };
+}
+
+/** Every cloud event the console shows (all of CloudEvents). */
+const STREAMED_EVENTS: readonly (keyof CloudEvents)[] = ['provisioned', 'provisioning', 'capabilities',
+  'capabilities-rejected', 'state', 'event', 'response', 'job-execution', 'connected', 'disconnected',
+  'certificate-status'];
+
+/** `GET /events[?types=a,b]`: the cloud's events as a server-sent event stream, until the client goes away. */
+function streamEvents(core: CloudCore, types: string | null, response: ServerResponse): void {
+  const wanted = types ? STREAMED_EVENTS.filter((t) => types.split(',').includes(t)) : STREAMED_EVENTS;
+  response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  response.write(': mi-cloud events\n\n');
+  const listeners = wanted.map((type) => {
+    const listener = (data: unknown) => {
+      // Private keys never leave through the event stream.
+      const safe = type === 'provisioning' ? JSON.parse(JSON.stringify(data), (k, v) => (k === 'privateKey' ? '(omitted)' : v))
+        : data;
+      response.write(`event: ${type}\ndata: ${JSON.stringify(safe)}\n\n`);
+    };
+    core.on(type, listener);
+    return { type, listener };
+  });
+  response.on('close', () => { for (const { type, listener } of listeners) core.off(type, listener); });
 }
 
 async function readJson(request: IncomingMessage): Promise<any> {

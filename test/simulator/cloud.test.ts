@@ -158,7 +158,14 @@ describe.each(['embedded', 'mosquitto'] as const)('mi-cloud with the %s broker',
       expect((await call('GET', `/ota-tasks/${task.body.TaskId}/executions`)).body.taskExecutionSummaries[0]
         .taskExecutionSummary.status).toBe('CANCELED');
 
+      const events = await fetch(`${cloud.httpUrl}/events?types=job-execution`);
+      expect(events.headers.get('content-type')).toBe('text/event-stream');
+      const reader = events.body!.getReader();
       const job = await call('POST', '/jobs', { document: { op: 'x' }, targets: [device.thingName] });
+      let streamed = '';
+      while (!streamed.includes('"status"')) streamed += new TextDecoder().decode((await reader.read()).value);
+      expect(streamed).toContain(`event: job-execution\ndata: {"jobId":"${job.body.jobId}","thingName":"${device.thingName}","status":"QUEUED"`);
+      await reader.cancel();
       expect((await call('GET', `/jobs/${job.body.jobId}`)).body.executions[0]).toMatchObject({ thingName: device.thingName,
         status: 'QUEUED' });
       expect((await call('GET', '/nope')).status).toBe(404);
