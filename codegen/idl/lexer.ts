@@ -68,6 +68,8 @@ function latin1OfUtf8(s: string): string {
 
 export class Lexer {
   readonly docComments: DocComment[] = [];
+  /** The current token; next() rewrites this one object instead of allocating one per token. */
+  readonly tok: Token = { kind: Tok.Eof, text: '', start: 0, end: 0 };
   #pos = 0;
 
   constructor(
@@ -84,14 +86,14 @@ export class Lexer {
     const text = this.text;
     const n = text.length;
     let p = this.#skipTrivia();
-    if (p >= n) return { kind: Tok.Eof, text: '', start: n, end: n };
+    if (p >= n) return this.#set(Tok.Eof, '', n, n);
     const c = text.charCodeAt(p);
     const start = p;
     if (isIdStart(c)) {
       p++;
       while (p < n && isIdPart(text.charCodeAt(p))) p++;
       this.#pos = p;
-      return { kind: Tok.Id, text: text.slice(start, p), start, end: p };
+      return this.#set(Tok.Id, text.slice(start, p), start, p);
     }
     if (isDigit(c)) {
       if (c === 48 && text.charCodeAt(p + 1) === 120 /* x */ && isHexDigit(text.charCodeAt(p + 2))) {
@@ -101,14 +103,24 @@ export class Lexer {
         while (p < n && isDigit(text.charCodeAt(p))) p++;
       }
       this.#pos = p;
-      return { kind: Tok.Int, text: text.slice(start, p), start, end: p };
+      return this.#set(Tok.Int, text.slice(start, p), start, p);
     }
     if (c === 34 /* " */) return this.#string(start);
     if (PUNCT.has(c)) {
       this.#pos = p + 1;
-      return { kind: Tok.Punct, text: text[p]!, start, end: p + 1 };
+      return this.#set(Tok.Punct, text[p]!, start, p + 1);
     }
     throw this.error(p, `unexpected character ${JSON.stringify(text[p])}`);
+  }
+
+  #set(kind: Tok, text: string, start: number, end: number): Token {
+    const t = this.tok;
+    t.kind = kind;
+    t.text = text;
+    t.start = start;
+    t.end = end;
+    t.lower = undefined;
+    return t;
   }
 
   #skipTrivia(): number {
@@ -195,6 +207,6 @@ export class Lexer {
     }
     out += latin1OfUtf8(text.slice(chunk, p));
     this.#pos = p + 1;
-    return { kind: Tok.Str, text: out, start, end: p + 1 };
+    return this.#set(Tok.Str, out, start, p + 1);
   }
 }

@@ -118,10 +118,11 @@ class Parser {
 
   // ---- token helpers ------------------------------------------------------------------------
 
-  #advance(): Token {
-    const t = this.#tok;
-    this.#tok = this.#lexer.next();
-    return t;
+  /** Moves to the next token; returns the text of the one left behind. */
+  #advance(): string {
+    const text = this.#tok.text;
+    this.#lexer.next();
+    return text;
   }
 
   /** The current token as a lower-cased word, or '' when it is not an identifier. */
@@ -150,7 +151,7 @@ class Parser {
   }
 
   /** Consumes a keyword; case-insensitive unless `exact`. */
-  #keyword(word: string, exact = false): Token {
+  #keyword(word: string, exact = false): string {
     const t = this.#tok;
     if (t.kind !== Tok.Id || (exact ? t.text !== word : this.#word() !== word)) {
       throw this.#expected(`'${word}'`);
@@ -167,7 +168,7 @@ class Parser {
     return false;
   }
 
-  #punct(c: string): Token {
+  #punct(c: string): string {
     if (this.#tok.kind !== Tok.Punct || this.#tok.text !== c) throw this.#expected(`'${c}'`);
     return this.#advance();
   }
@@ -182,14 +183,12 @@ class Parser {
 
   #id(what = 'a name'): string {
     if (this.#tok.kind !== Tok.Id) throw this.#expected(what);
-    return this.#advance().text;
+    return this.#advance();
   }
 
   #int(what = 'an integer'): Int {
-    const t = this.#tok;
-    if (t.kind !== Tok.Int) throw this.#expected(what);
-    this.#advance();
-    return toInt(t.text);
+    if (this.#tok.kind !== Tok.Int) throw this.#expected(what);
+    return toInt(this.#advance());
   }
 
   #maturity(): ApiMaturity | null {
@@ -252,7 +251,7 @@ class Parser {
       this.#keyword('spec_name', true);
       this.#punct('=');
       if (this.#tok.kind !== Tok.Str) throw this.#expected('a string');
-      specName = this.#advance().text;
+      specName = this.#advance();
       this.#punct(']');
     }
     this.#punct(';');
@@ -581,7 +580,7 @@ class Parser {
   #defaultValue(): DefaultValue {
     const t = this.#tok;
     if (t.kind === Tok.Int) return this.#int();
-    if (t.kind === Tok.Str) return this.#advance().text;
+    if (t.kind === Tok.Str) return this.#advance();
     if (this.#acceptPunct('-')) {
       const v = this.#int('an integer after -');
       return typeof v === 'bigint' ? -v : v === 0 ? 0 : -v;
