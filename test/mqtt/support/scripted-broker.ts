@@ -62,6 +62,7 @@ export class ScriptedConnection implements Connection {
   write(data: Uint8Array): void {
     if (this.closed) return;
     this.#broker.bytesWritten += data.length;
+    this.#broker.writes++;
     if (!this.#broker.lightweight) {
       this.#parser.parse(data);
       return;
@@ -125,6 +126,8 @@ export class ScriptedBroker implements Transport {
   readonly connections: ScriptedConnection[] = [];
   connectAttempts = 0;
   bytesWritten = 0;
+  /** Connection.write calls (the agent coalesces packets of one job into one write). */
+  writes = 0;
   /** True: PUBLISH packets are acked from their header, not parsed or recorded (see write()). */
   lightweight = false;
   publishesSeen = 0;
