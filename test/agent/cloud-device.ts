@@ -15,6 +15,8 @@ export interface CloudDevice {
   cloud: Cloud;
   platform: NodePlatform;
   thingName: string;
+  /** The device certificate's id in the cloud (SHA-256 of its DER, hex). */
+  certificateId: string;
   /** PEMs, for a bare MQTT.js peer using the same identity (benchmarks). */
   credentials: { ca: string; cert: string; key: string };
   cleanup(): Promise<void>;
@@ -60,6 +62,7 @@ export async function startCloudWithDevice(options: { broker?: 'embedded' | 'mos
       cloud,
       platform,
       thingName,
+      certificateId: createHash('sha256').update(certDer).digest('hex'),
       credentials: { ca: cloud.caPem, cert: keys.body.certificatePem, key: keys.body.privateKey },
       cleanup: async () => {
         await cloud.stop();

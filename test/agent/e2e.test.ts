@@ -22,6 +22,7 @@ beforeAll(async () => {
     thingName: env.thingName,
     managedThingId: env.thingName,
     reportWindowMs: 50,
+    connect: { reconnect: { baseMs: 50, capMs: 200 } },
   });
   const ep1 = agent.addEndpoint('1', 'Data Model Handler Test Device', ['Camera']);
   registerCluster(
@@ -208,6 +209,25 @@ describe('agent against the local cloud', () => {
     expect(ev.map((e: any) => e.parameters.VideoStreamID)).toEqual([1, 2]);
     expect(ev[1].eventNumber).toBe(ev[0].eventNumber + 1);
   });
+
+  it('holds events and state while the broker has dropped the device, sends them after the agent reconnects by itself', async () => {
+    const down = env.cloud.waitFor('disconnected', (d) => d.clientId === env.thingName);
+    const up = env.cloud.waitFor('connected', (d) => d.clientId === env.thingName, 15_000);
+    await env.cloud.broker.disconnectCertificate(env.certificateId, [env.thingName]);
+    await down;
+    const events = env.cloud.waitFor('event', (d) => JSON.stringify(d.payload).includes('"VideoStreamID":12'), 15_000);
+    for (const id of [10, 11, 12]) emitEvent(camera, CameraAvStreamManagement, 0, { videoStreamID: id }, { immediate: true });
+    reportAttribute(camera, LevelControl, 0, 77, { immediate: true });
+    // Once the device has noticed the drop, the events wait in the data model's own FIFO (not the MQTT offline queue).
+    if (!agent.mqtt.connected) expect(agent.dataModel.pendingEvents).toBe(3);
+    await up;
+    const received = env.cloud.listEvents(env.thingName) as unknown;
+    const all = JSON.stringify(received) + JSON.stringify((await events).payload);
+    for (const id of [10, 11, 12]) expect(all).toContain(`"VideoStreamID":${id}`);
+    // Commands work again on the new connection (the MQTT agent resubscribed).
+    const { Response } = await env.cloud.sendCommand(env.thingName, seedBody({ id: 'matter.LevelControl@1.4' }, [{ name: 'ReadState', parameters: { propertiesToRead: ['CurrentLevel'] } }]), { waitMs: 5000 });
+    expect((Response as any).payload.endpoints[0].capabilities[0].properties).toEqual([{ name: 'CurrentLevel', value: 128 }]);
+  }, 30_000);
 
   it(`answers a random sample of payloads through the broker (${rounds(300, 60)} runs)`, async () => {
     const actions = fc.oneof(
