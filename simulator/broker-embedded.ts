@@ -47,6 +47,10 @@ export class EmbeddedBroker implements CloudBroker {
         callback(new Error(`not authorized to publish to ${packet.topic}`));
         return;
       }
+      if (packet.qos === 2) {
+        callback(new Error('QoS 2 is not supported (AWS IoT Core supports QoS 0 and 1)'));
+        return;
+      }
       if (packet.payload.length > MAX_PAYLOAD_BYTES) {
         callback(new Error(`payload of ${packet.payload.length} bytes exceeds ${MAX_PAYLOAD_BYTES}`));
         return;

@@ -87,6 +87,7 @@ export class MosquittoBroker implements CloudBroker {
       'allow_anonymous false',
       'persistence false',
       `message_size_limit ${MAX_PAYLOAD_BYTES}`,
+      'max_qos 1',
       ...(process.getuid?.() === 0 ? ['user root'] : []),
       `listener ${port} ${options.host}`,
       `cafile ${ca.caPath}`,
