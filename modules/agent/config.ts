@@ -77,7 +77,7 @@ export const AGENT_DEFAULTS = Object.freeze({
 });
 
 export type ResolvedAgentConfig = AgentConfig &
-  Required<Omit<DataModelOptions, 'managedThingId' | 'topics'>> & { mqttConfig: MqttAgentConfig };
+  Required<Omit<DataModelOptions, 'managedThingId' | 'topics' | 'callbackTimeouts'>> & { mqttConfig: MqttAgentConfig };
 
 /**
  * Fills every unset field with its default, like iotmiDev_Agent_initDefaultConfig. `createAgent`

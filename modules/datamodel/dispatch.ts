@@ -28,6 +28,8 @@ export interface DispatchOptions {
   timers: Timers;
   /** Longest a callback may take (async callbacks only; a sync one cannot be interrupted). */
   callbackTimeoutMs: number;
+  /** Per-callback overrides, keyed `<ClusterName>.<method>` (`OnOff.on`, `LevelControl.setOnLevel`). */
+  callbackTimeouts?: Readonly<Record<string, number>>;
   findEndpoint(id: string): Endpoint | undefined;
 }
 
@@ -106,7 +108,8 @@ export class Dispatcher {
       return errorOutcome(error, what);
     }
     if (!thenable(result)) return { ok: true, value: result };
-    const { timers, callbackTimeoutMs } = this.#options;
+    const { timers } = this.#options;
+    const callbackTimeoutMs = this.#options.callbackTimeouts?.[what] ?? this.#options.callbackTimeoutMs;
     return new Promise<Outcome>((resolve) => {
       const timer = timers.set(() => resolve(errorOutcome(new TimeoutError(what, callbackTimeoutMs), what)), callbackTimeoutMs);
       result.then(

@@ -43,6 +43,8 @@ export interface DataModelOptions {
   commandQueueSize?: number;
   /** Longest an async callback may take before its action is answered 500. Default 5,000 ms. */
   callbackTimeoutMs?: number;
+  /** Per-callback timeouts in ms, keyed `<ClusterName>.<method>`, e.g. `{ 'DoorLock.unlockDoor': 15_000 }`. */
+  callbackTimeouts?: Record<string, number>;
   /** Property changes within this window go out as one state message. Default 500 ms. */
   reportWindowMs?: number;
   /** Events held while offline (oldest dropped beyond). Default 64. */
@@ -92,7 +94,8 @@ export function epochSeconds(ms: number): string {
 }
 
 export class DataModelHandler implements DataModelRuntime {
-  readonly options: Required<Omit<DataModelOptions, 'managedThingId' | 'topics'>> & Pick<DataModelOptions, 'managedThingId' | 'topics'>;
+  readonly options: Required<Omit<DataModelOptions, 'managedThingId' | 'topics' | 'callbackTimeouts'>> &
+    Pick<DataModelOptions, 'managedThingId' | 'topics' | 'callbackTimeouts'>;
   readonly counters: DataModelCounters = {
     commandsReceived: 0,
     responsesSent: 0,
@@ -133,6 +136,7 @@ export class DataModelHandler implements DataModelRuntime {
     this.#dispatcher = new Dispatcher({
       timers: platform.timers,
       callbackTimeoutMs: o.callbackTimeoutMs,
+      ...(o.callbackTimeouts ? { callbackTimeouts: o.callbackTimeouts } : {}),
       findEndpoint: (id) => this.#endpoints.get(id),
     });
     this.#reporter = new Reporter({

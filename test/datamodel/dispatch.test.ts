@@ -398,3 +398,19 @@ describe('malformed input', () => {
     await small.close();
   });
 });
+
+describe('callback timeouts', () => {
+  it('are configurable per callback', async () => {
+    const h = new DataModelHandler(testPlatform(), { callbackTimeoutMs: 60_000, callbackTimeouts: { 'OnOff.on': 10 } });
+    registerCluster(h.addEndpoint('1', 'L', ['Light']), OnOff, { on: () => new Promise(() => undefined), off: async () => sleep(30) });
+    const started = Date.now();
+    const bytes = await h.handleMessage(text.encode(JSON.stringify(seedRequest({ id: 'matter.OnOff@1.4' }, [{ name: 'On' }, { name: 'Off' }]))));
+    const actions = JSON.parse(text.decode(bytes!)).payload.endpoints[0].capabilities[0].actions;
+    expect(actions).toEqual([
+      { name: 'On', responseCode: 500, errors: [{ code: 'CALLBACK_TIMEOUT', message: 'OnOff.on timed out after 10 ms' }] },
+      { name: 'Off', responseCode: 200 },
+    ]);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await h.close();
+  });
+});
