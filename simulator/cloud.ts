@@ -102,8 +102,16 @@ export class Cloud {
     const handler = createRequestHandler(core, firmwareDir, host);
     const http = createHttpServer(handler);
     const https = createHttpsServer({ key: core.ca.serverKeyPem, cert: core.ca.serverCertPem }, handler);
-    await listen(http, options.httpPort ?? 0, host);
-    await listen(https, options.httpsPort ?? 0, host);
+    try {
+      await listen(http, options.httpPort ?? 0, host);
+      await listen(https, options.httpsPort ?? 0, host);
+    } catch (error) {
+      // e.g. the HTTP port is taken: undo what already runs, so nothing outlives the failed start
+      if (http.listening) await closeServer(http);
+      await broker.close();
+      await core.close();
+      throw error;
+    }
     const cloud = new Cloud({ core, broker, host, dataDir, firmwareDir, http, https,
       writeCloudJson: options.writeCloudJson ?? true });
     if (cloud.#writeCloudJson) {
