@@ -35,6 +35,11 @@ export interface DownloadRequest {
   hash: IncrementalHash;
   /** Called in order after each block is in flash, with the bytes now durable in the slot. */
   onBlockWritten: (bytesWritten: number) => Promise<void>;
+  /**
+   * Asked for a fresh URL when the server answers 401/403 (a presigned S3 URL expires after 60-3600 s;
+   * the jobs service hands out the document again with a new one). Undefined: no fresh URL.
+   */
+  refreshUrl?: () => Promise<string | undefined>;
   /** Consecutive attempts without progress before giving up. Default 5. */
   maxAttempts?: number;
   /** Retry delays (full-jitter backoff). */
@@ -53,6 +58,13 @@ export interface DownloadStats {
 /** An error worth another request (connection dropped, 5xx, 408, 429, timeout). */
 class RetryableDownloadError extends Error {}
 
+/** 401/403: the URL is no longer accepted (an expired presigned URL). */
+class UrlRefusedError extends Error {
+  constructor(readonly status: number, readonly host: string) {
+    super(`HTTP ${status} from ${host}`);
+  }
+}
+
 export class ImageDownload {
   readonly #r: DownloadRequest;
   readonly stats: DownloadStats;
@@ -63,6 +75,9 @@ export class ImageDownload {
   #fill = 0;
   /** Offset in the image of the start of the block being filled. */
   #blockStart: number;
+  #url: string;
+  /** Position at which the URL was last refreshed: a second refusal there is final. */
+  #refreshedAt: number | undefined;
 
   constructor(request: DownloadRequest) {
     const { blockSize, offset, size, slots } = request;
@@ -75,6 +90,7 @@ export class ImageDownload {
     this.#r = request;
     this.#buffer = new Uint8Array(blockSize);
     this.#blockStart = offset;
+    this.#url = request.url;
     this.stats = { bytesReceived: 0, requests: 0, retries: 0, resumedFrom: offset };
   }
 
@@ -107,6 +123,15 @@ export class ImageDownload {
         await this.#attempt();
       } catch (error) {
         this.#throwIfCancelled();
+        if (error instanceof UrlRefusedError) {
+          const fresh = this.#refreshedAt === this.position ? undefined : await this.#r.refreshUrl?.();
+          this.#throwIfCancelled();
+          if (fresh === undefined || fresh === this.#url) throw new DownloadError(`${error.message}; no fresh download URL`);
+          log.log('info', 'ota', 'download URL refused; continuing with a fresh one', { status: error.status, position: this.position });
+          this.#url = fresh;
+          this.#refreshedAt = this.position;
+          continue;
+        }
         if (!(error instanceof RetryableDownloadError)) throw error;
         failures = this.position > before ? 1 : failures + 1;
         if (failures >= maxAttempts) {
@@ -124,7 +149,8 @@ export class ImageDownload {
 
   /** One request: the rest of the current block (or, from a server ignoring Range, the rest of the file). */
   async #attempt(): Promise<void> {
-    const { http, url, size, tls, timeoutMs, blockSize } = this.#r;
+    const { http, size, tls, timeoutMs, blockSize } = this.#r;
+    const url = this.#url;
     const start = this.position;
     const blockEnd = Math.min(size, this.#blockStart + blockSize * (this.#r.blocksPerRequest ?? 1));
     this.stats.requests++;
@@ -179,9 +205,9 @@ export class ImageDownload {
 
   /** Validates status and headers; true when the server ignored Range and sends the whole file. */
   #checkResponse(response: HttpResponse, start: number, end: number): boolean {
-    const { size, url } = this.#r;
+    const { size } = this.#r;
     const { status, headers } = response;
-    const host = hostOf(url);
+    const host = hostOf(this.#url);
     if (status === 206) {
       const range = parseContentRange(headers['content-range']);
       if (range) {
@@ -208,6 +234,7 @@ export class ImageDownload {
     if (status === 408 || status === 429 || status >= 500) {
       throw new RetryableDownloadError(`HTTP ${status} from ${host}`);
     }
+    if (status === 401 || status === 403) throw new UrlRefusedError(status, host);
     throw new DownloadError(`HTTP ${status} from ${host}`);
   }
 

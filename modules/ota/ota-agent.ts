@@ -18,7 +18,7 @@
 import type { BootState, Platform, SlotName, TlsCredentials } from '../../platform/pal/index.js';
 import { encodeBase64 } from '../codec/base64.js';
 import { encodeHex } from '../codec/hex.js';
-import type { Job, JobEndedListener, JobExecutionState, StatusDetails, DeviceJobStatus } from '../jobs/index.js';
+import type { Job, JobEndedListener, JobExecution, JobExecutionState, StatusDetails, DeviceJobStatus } from '../jobs/index.js';
 import { isTerminalStatus, JobsRequestRejectedError } from '../jobs/index.js';
 import type { KeyStoreApi } from '../keystore/types.js';
 import { Labels } from '../keystore/types.js';
@@ -45,6 +45,8 @@ import { compareVersions, parseVersion } from './version.js';
 export interface OtaJobsApi {
   updateJobStatus(jobId: string, status: DeviceJobStatus, statusDetails?: StatusDetails): Promise<JobExecutionState>;
   addJobEndedListener(listener: JobEndedListener): () => void;
+  /** DescribeJobExecution: used to get a fresh presigned URL when the current one is refused. */
+  describeJob?(jobId: string, includeJobDocument?: boolean): Promise<JobExecution | undefined>;
 }
 
 export type OtaPlatform = Pick<Platform, 'storage' | 'slots' | 'http' | 'timers' | 'random' | 'text' | 'log' | 'system' | 'digest'>;
@@ -388,6 +390,7 @@ export class OtaAgent {
       maxAttempts: this.#o.maxDownloadAttempts ?? 5,
       ...(this.#o.retryBaseMs !== undefined ? { retryBaseMs: this.#o.retryBaseMs } : {}),
       ...(this.#o.retryCapMs !== undefined ? { retryCapMs: this.#o.retryCapMs } : {}),
+      refreshUrl: () => this.#freshUrl(jobId, imageId, image.size),
       onBlockWritten: async (bytesWritten) => {
         progress.bytesWritten = bytesWritten;
         await this.#store.save(progress);
@@ -456,6 +459,20 @@ export class OtaAgent {
     this.#emit({ type: 'activating', jobId, slot: target });
     platform.log.log('info', 'ota', 'image verified; rebooting into it', { jobId, slot: target, version: image.version });
     return platform.system.reboot(`OTA job ${jobId}: activating ${image.version ?? 'the new image'} in slot ${target}`);
+  }
+
+  /** The URL of the same image in the job document as the service hands it out now. */
+  async #freshUrl(jobId: string, imageId: string, size: number): Promise<string | undefined> {
+    if (!this.#o.jobs.describeJob) return undefined;
+    try {
+      const execution = await this.#o.jobs.describeJob(jobId, true);
+      const image = parseOtaDocument(execution?.jobDocument);
+      const sameImage = (image.sha256 ? encodeHex(image.sha256) : encodeBase64(image.signature)) === imageId && image.size === size;
+      return sameImage ? image.url : undefined;
+    } catch (error) {
+      this.#o.platform.log.log('warn', 'ota', 'could not get a fresh download URL', { jobId, error: errorText(error) });
+      return undefined;
+    }
   }
 
   async #signingKey(label: string): Promise<Uint8Array> {

@@ -190,6 +190,33 @@ describe('OtaAgent', () => {
     expect(d.slots.flash.B.subarray(0, d.image.length)).toEqual(d.image);
   });
 
+  it('asks the jobs service for a fresh URL when the presigned one is refused, and continues', async () => {
+    const d = makeDevice();
+    const expired = new Set<string>();
+    d.http.faults = {
+      refuse: (url) => expired.has(url),
+      onChunk: (_i, at) => {
+        if (at >= 40_000) expired.add(URL);
+      },
+    };
+    const job = d.simpleJob('job-url');
+    const fresh = 'http://firmware.local/fw.bin?X-Amz-Signature=new';
+    d.jobs.documents.set('job-url', { ota: { ...(job.document as { ota: object }).ota, url: fresh } });
+    await expectReboot(d.agent('1.0.0').process(job));
+    expect(d.jobs.describes).toBe(1);
+    const firstFresh = d.http.requests.findIndex((r) => r.url === fresh);
+    expect(d.http.requests[firstFresh - 1]!.bytesSent).toBe(0);
+    expect(d.http.requests[firstFresh]!.start).toBe(d.http.requests[firstFresh - 2]!.start + d.http.requests[firstFresh - 2]!.bytesSent);
+    expect(d.slots.flash.B.subarray(0, d.image.length)).toEqual(d.image);
+  });
+
+  it('fails when the URL is refused and the service has no fresh one', async () => {
+    const d = makeDevice();
+    d.http.faults = { refuse: () => true };
+    const outcome = await d.agent('1.0.0').process(d.simpleJob('job-403'));
+    expect(outcome).toMatchObject({ status: 'FAILED', reason: 'HTTP 403 from firmware.local; no fresh download URL' });
+  });
+
   it('skips what is in flash when the server ignores Range', async () => {
     const d = makeDevice();
     // First a power cut at 40,000 bytes, then a server that answers 200 with the whole file.

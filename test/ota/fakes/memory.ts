@@ -15,7 +15,7 @@ import type {
   SlotName,
   SystemControl,
 } from '../../../platform/pal/index.js';
-import type { DeviceJobStatus, JobEndedListener, JobExecutionState, StatusDetails } from '../../../modules/jobs/index.js';
+import type { DeviceJobStatus, JobEndedListener, JobExecution, JobExecutionState, StatusDetails } from '../../../modules/jobs/index.js';
 import { JobsRequestRejectedError } from '../../../modules/jobs/index.js';
 import type { OtaJobsApi } from '../../../modules/ota/index.js';
 
@@ -130,6 +130,8 @@ export interface HttpFaults {
   ignoreRange?: boolean;
   /** Answer every request with this status. */
   status?: number;
+  /** Answer 403 for URLs this says are refused (an expired presigned URL). */
+  refuse?: (url: string) => boolean;
   /** Before each chunk (lets a test act mid-download, e.g. cancel or cut the power). */
   onChunk?: (requestIndex: number, offset: number) => void | Promise<void>;
 }
@@ -156,6 +158,7 @@ export class ScriptedHttpClient implements HttpClient {
     this.requests.push(entry);
     const index = this.requests.length - 1;
     if (faults.status) return response(faults.status, {}, new Uint8Array(0), entry);
+    if (faults.refuse?.(url)) return response(403, {}, new Uint8Array(0), entry);
     if (!options.range || faults.ignoreRange) {
       return response(200, { 'content-length': String(file.length) }, file, entry, faults, index, 0, this);
     }
@@ -225,6 +228,15 @@ export class FakeJobs implements OtaJobsApi {
   readonly ended = new Map<string, string>();
   /** When set, updates fail with this error (e.g. offline). */
   failWith: Error | undefined;
+  /** Job documents DescribeJobExecution returns (the service's current version of each). */
+  readonly documents = new Map<string, unknown>();
+  describes = 0;
+
+  async describeJob(jobId: string): Promise<JobExecution | undefined> {
+    this.describes++;
+    const document = this.documents.get(jobId);
+    return document === undefined ? undefined : { jobId, status: 'IN_PROGRESS', jobDocument: document, versionNumber: 3 };
+  }
 
   async updateJobStatus(jobId: string, status: DeviceJobStatus, statusDetails?: StatusDetails): Promise<JobExecutionState> {
     if (this.failWith) throw this.failWith;
