@@ -298,8 +298,12 @@ export class JobsService {
     const minute = this.#core.options.jobsMinuteMs;
     const step = stepTimeout !== null ? this.#core.now() + stepTimeout * minute : previous;
     const job = this.#core.registry.getJob(execution.jobId);
-    const inProgress = job?.inProgressTimeoutMinutes && execution.startedAt !== null
-      ? execution.startedAt * 1000 + job.inProgressTimeoutMinutes * minute : null;
+    // startedAt is in whole seconds: when the execution starts now, time from now; later, from the end of
+    // that second, so the timer may run up to a second long but never short.
+    const startedMs = execution.startedAt === null ? null
+      : Math.floor(this.#core.now() / 1000) === execution.startedAt ? this.#core.now() : execution.startedAt * 1000 + 999;
+    const inProgress = job?.inProgressTimeoutMinutes && startedMs !== null
+      ? startedMs + job.inProgressTimeoutMinutes * minute : null;
     const candidates = [step, inProgress].filter((v): v is number => v !== null);
     return candidates.length ? Math.min(...candidates) : null;
   }
