@@ -21,11 +21,17 @@ export interface AedesBroker {
   readonly aedes: AedesInstance;
   /** Drops every client connection (the broker keeps running). */
   dropClients(): void;
-  restart(): Promise<void>;
+  /**
+   * Stops (every client dropped) and starts a fresh broker on the same port. With `keepState` the new
+   * broker gets the old one's persistence (sessions, subscriptions, queued QoS 1 messages), like a
+   * broker restarting from durable storage; without it everything is forgotten, like after a crash.
+   */
+  restart(options?: { keepState?: boolean }): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface AedesInstance {
+  persistence: unknown;
   handle(socket: Socket): void;
   close(callback?: () => void): void;
   subscribe(topic: string, handler: (packet: { topic: string; payload: Uint8Array }, done: () => void) => void, done: () => void): void;
@@ -85,9 +91,10 @@ export async function startAedes(options: { tls?: AedesTls; port?: number; broke
       return aedes;
     },
     dropClients,
-    async restart() {
+    async restart(restartOptions = {}) {
+      const persistence = aedes.persistence;
       await shutdown();
-      aedes = factory.createBroker(options.brokerOptions);
+      aedes = factory.createBroker({ ...options.brokerOptions, ...(restartOptions.keepState ? { persistence } : {}) });
       server = makeServer();
       await listen(port);
     },
