@@ -475,6 +475,9 @@ export function overlaySchemaOnCluster(schema: LoadedSchema, cluster: Cluster, m
     overlayFields(schema, [ma.definition], [sa.definition], 'property', m);
   }
   for (const ma of cluster.attributes) {
+    // ZAP adds Matter's global attributes (0xFFF8..0xFFFE: command/attribute/event lists, featureMap,
+    // clusterRevision) to every cluster; a capability schema need not list them.
+    if (Number(ma.definition.code) >= 0xfff8 && Number(ma.definition.code) <= 0xfffe) continue;
     if (!s.attributes.some((sa) => String(sa.definition.code) === String(ma.definition.code))) {
       throw src.errorAt('/properties', `found no property with extrinsicId ${ma.definition.code}, expected one for attribute ${ma.definition.name} of ${m}`);
     }

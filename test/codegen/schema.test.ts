@@ -94,3 +94,18 @@ describe('capability schema validation (seed rules)', () => {
     expect(schemaError('{\n  "a": [1, 2\n}').message).toBe("cap.json:3:1: found \"}\", expected ',' or ']'");
   });
 });
+
+describe('schema over .matter', () => {
+  it('accepts the global attributes ZAP adds to a vendor cluster and refuses other extra attributes', async () => {
+    const { overlaySchemaOnCluster } = await import('../../codegen/schema/capability.js');
+    const { parseMatterIdl } = await import('../../codegen/idl/index.js');
+    const base = readFileSync(path.join(inputsDir, 'custom-light.matter'), 'utf8');
+    const withGlobals = base.replace('readonly attribute single temperature = 3;', 'readonly attribute single temperature = 3;\n  readonly attribute command_id generatedCommandList[] = 65528;\n  readonly attribute int16u clusterRevision = 65533;');
+    const schema = () => loadCapabilitySchema(SAMPLE, 'custom.SimpleLighting@1.0.json');
+    const cluster = parseMatterIdl(withGlobals, 'light.matter').clusters[0]!;
+    expect(() => overlaySchemaOnCluster(schema(), cluster, 'light.matter')).not.toThrow();
+    expect(cluster.attributes.find((a) => a.definition.name === 'brightness')!.definition.constraint).toEqual({ min: 0, max: 254 });
+    const extra = parseMatterIdl(base.replace('readonly attribute single temperature = 3;', 'readonly attribute single temperature = 3;\n  attribute int8u extra = 4;'), 'light.matter').clusters[0]!;
+    expect(() => overlaySchemaOnCluster(schema(), extra, 'light.matter')).toThrow(/found no property with extrinsicId 4, expected one for attribute extra of light\.matter/);
+  });
+});
