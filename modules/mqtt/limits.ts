@@ -78,6 +78,9 @@ export function checkPayload(payload: Uint8Array, max: number = AWS_IOT_LIMITS.p
 export function checkClientId(clientId: string): void {
   const length = utf8Encode(clientId).length;
   if (length === 0) throw new ArgumentError('expected a non-empty client id');
+  if (clientId.startsWith('$')) {
+    throw new ArgumentError(`expected a client id not starting with "$" (reserved by AWS IoT), got "${clientId}"`);
+  }
   if (length > AWS_IOT_LIMITS.clientIdBytes) {
     throw new LimitExceededError('client id length in bytes', AWS_IOT_LIMITS.clientIdBytes, length);
   }

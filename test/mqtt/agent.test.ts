@@ -84,6 +84,12 @@ describe('MqttAgent: connect', () => {
     });
   });
 
+  it('refuses a client id starting with "$" (reserved by AWS IoT for its own ids)', async () => {
+    const { agent, options, broker } = setup();
+    await expect(agent.connect({ ...options, clientId: '$aws-thing' })).rejects.toThrow(/reserved by AWS IoT/);
+    expect(broker.connectAttempts).toBe(0);
+  });
+
   it('retries an unreachable broker with backoff, at most one CONNECT per second, and gives up after maxAttempts', async () => {
     const { platform, broker, agent, options } = setup();
     broker.failConnect = new TransportError('refused', 'connection refused');
