@@ -585,6 +585,9 @@ export class MqttAgent implements MqttClient {
         this.#sendPublish(command);
       });
     }
+    // Queued: keep a snapshot, so a caller reusing its buffer cannot change what goes out later
+    // (the fast path above copies the payload into the packet at once).
+    if (typeof payload !== 'string') command.payload = payload.slice();
     return new Promise<void>((resolve, reject) => {
       command.resolve = resolve;
       command.reject = reject;

@@ -211,6 +211,16 @@ describe('MqttAgent: publish', () => {
     expect(broker.packetsOf('publish').map((p) => text(p.payload))).toEqual(['a', 'b', 'c']);
   });
 
+  it('sends a queued publish with the payload as it was when publish() was called', async () => {
+    const { broker, agent, options } = setup();
+    const buffer = new TextEncoder().encode('first');
+    const queued = agent.publish('snap', buffer, { qos: 1 });
+    buffer.set(new TextEncoder().encode('XXXXX'));
+    await agent.connect(options);
+    await queued;
+    expect(text(broker.packetsOf('publish')[0]!.payload)).toBe('first');
+  });
+
   it('enforces AWS IoT limits before sending, naming the limit', async () => {
     const { broker, agent } = await connected();
     await expect(agent.publish('t', new Uint8Array(128 * 1024 + 1))).rejects.toMatchObject({
