@@ -599,6 +599,22 @@ describe.each(['embedded', 'mosquitto'] as const)('mi-cloud with the %s broker',
       await client.endAsync();
     });
 
+    it('reads the job document from S3Url (a path, file:// or http:// URL) and rejects a missing one', async () => {
+      const { id } = await newThing();
+      const path = join(dataDir, `doc-${broker}.json`);
+      writeFileSync(path, JSON.stringify({ ota: { version: '3.0.0', url: cloud.firmwareUrl('fw.bin') } }));
+      writeFileSync(join(cloud.firmwareDir, `doc-${broker}.json`), JSON.stringify({ ota: { version: '3.0.1' } }));
+      for (const [source, version] of [[path, '3.0.0'], [`file://${path}`, '3.0.0'],
+        [cloud.firmwareUrl(`doc-${broker}.json`), '3.0.1']] as const) {
+        const task = await cloud.createOtaTask({ Target: [id], S3Url: source });
+        expect((cloud.describeJob(task.TaskId) as { document: unknown }).document).toMatchObject({ ota: { version } });
+      }
+      await expect(cloud.createOtaTask({ Target: [id], S3Url: join(dataDir, 'missing.json') }))
+        .rejects.toMatchObject({ code: 'ValidationException' });
+      await expect(cloud.createOtaTask({ OtaType: 'CONTINUOUS', OtaTargetQueryString: 'owner=x', JobDocument: {} }))
+        .rejects.toThrow(/attributes/);
+    });
+
     it('CONTINUOUS: targets things whose metadata matches, re-evaluated when things change', async () => {
       const owner = `team-${broker}`;
       const early = await newThing({ owner });
