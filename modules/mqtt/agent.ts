@@ -602,6 +602,8 @@ export class MqttAgent implements MqttClient {
   /** Queues a command behind the ones already waiting; throws QueueFullError when full. */
   #enqueue(command: Command): void {
     const online = this.#phase === 'connected';
+    // A batched refill must never be why a queue is full: with room in the window, send now.
+    if (online && (this.#commandQueue.full || this.#offlineQueue.full)) this.#pump(true);
     if (command.kind === 'publish' && (!online || this.#offlineQueue.length > 0)) {
       this.#offlineQueue.push(command);
     } else {
@@ -630,11 +632,12 @@ export class MqttAgent implements MqttClient {
   }
 
   /** Moves queued commands onto the wire while connected and the window has room. */
-  #pump(): void {
+  #pump(force = false): void {
     // Once the window was full, refill it in batches (from half empty to full) rather than one publish
     // per PUBACK: brokers send each PUBACK as its own TLS record and read, so per-PUBACK refills would
-    // cost a socket write and a TLS record per message; batches cost one per half window.
-    if (this.#windowRefilling && this.#publishesInFlight > this.#refillBelow) return;
+    // cost a socket write and a TLS record per message; batches cost one per half window. `force`
+    // skips the wait (a queue is full and the window has room).
+    if (!force && this.#windowRefilling && this.#publishesInFlight > this.#refillBelow) return;
     while (this.#phase === 'connected') {
       const fromCommandQueue = this.#commandQueue.length > 0;
       const next = fromCommandQueue ? this.#commandQueue.peek() : this.#offlineQueue.peek();

@@ -187,6 +187,29 @@ describe('MqttAgent: publish', () => {
     expect(new Set(ids).size).toBe(3);
   });
 
+  it('never reports the command queue full while the window has room (a batched refill gives way)', async () => {
+    const { broker, agent } = await connected({ maxInFlight: 4, commandQueueSize: 2 });
+    broker.autoPuback = false;
+    const all = Array.from({ length: 6 }, (_, i) => agent.publish('w', String(i), { qos: 1 }));
+    await settle();
+    expect(agent.inFlight).toBe(4); // 4 on the wire, 2 queued: the queue is full
+    const first = broker.packetsOf('publish')[0]!.messageId!;
+    broker.current!.send(Uint8Array.of(0x40, 2, first >> 8, first & 0xff));
+    await settle();
+    expect(agent.inFlight).toBe(3); // batching holds the refill back (3 > half of 4)...
+    // ...but a new publish is accepted: the full queue makes room by sending into the window.
+    const extra = agent.publish('w', '6', { qos: 1 });
+    let rejected: unknown;
+    extra.catch((error: unknown) => (rejected = error));
+    await settle();
+    expect(rejected).toBeUndefined();
+    expect(broker.packetsOf('publish')).toHaveLength(5);
+    broker.autoPuback = true;
+    for (const p of broker.packetsOf('publish').slice(1)) broker.current!.send(Uint8Array.of(0x40, 2, p.messageId! >> 8, p.messageId! & 0xff));
+    await Promise.all([...all, extra]);
+    expect(broker.packetsOf('publish').map((p) => text(p.payload))).toEqual(['0', '1', '2', '3', '4', '5', '6']);
+  });
+
   it('answers at once with QueueFullError when the command queue is full, and never grows it', async () => {
     const { broker, agent } = await connected({ maxInFlight: 1, commandQueueSize: 2 });
     broker.autoPuback = false;
