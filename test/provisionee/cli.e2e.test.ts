@@ -38,7 +38,8 @@ describe('mi-device provision', () => {
     const sn = `SN-CLI-${Date.now()}`;
     const thingId = cloud.createManagedThing({ serialNumber: sn, upc: '012345678905' }).Id;
     const data = mkdtempSync(path.join(tmpdir(), 'prov-cli-dev-'));
-    const args = ['provision', '--cloud', cloud.httpUrl, '--mqtt', cloud.mqttUrl, '--sn', sn, '--upc', '012345678905', '--data', data, '--profile', 'CliProfile', '--create-keys', '--format', 'cbor'];
+    // No --mqtt: the CLI discovers the endpoint with GET /custom-endpoint.
+    const args = ['provision', '--cloud', cloud.httpUrl, '--sn', sn, '--upc', '012345678905', '--data', data, '--profile', 'CliProfile', '--create-keys', '--format', 'cbor'];
     const first = await mi(...args);
     expect(first.status, first.stderr).toBe(0);
     const result = JSON.parse(first.stdout) as Record<string, string>;

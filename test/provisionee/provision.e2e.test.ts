@@ -141,7 +141,7 @@ describe('provisioning against the local cloud', () => {
     }
   });
 
-  it('explicit re-provisioning binds a new device certificate to the thing and keeps the claim credentials', async () => {
+  it('explicit re-provisioning binds a new device certificate, leaves one active, keeps the claim credentials', async () => {
     const thing = newThing();
     const device = createTestDevice(mkdtempSync(path.join(tmpdir(), 'prov-dev-')), configFor(thing.sn, thing.upc));
     await flashClaim(device.keyStore, claim);
@@ -151,7 +151,8 @@ describe('provisioning against the local cloud', () => {
       expect(second.certificateId).not.toBe(first.certificateId);
       expect(cloud.getManagedThing(thing.id)['CertificateId']).toBe(second.certificateId);
       expect(cloud.describeCertificate(second.certificateId)['status']).toBe('ACTIVE');
-      // The simulator leaves the previous certificate as it was on re-provisioning (simulator/README.md).
+      expect(activeCertificatesOf(thing.id).map((a) => a['certificateId'])).toEqual([second.certificateId]);
+      expect(cloud.describeCertificate(first.certificateId)['status']).toBe('INACTIVE');
       expect(await device.keyStore.getCertificate(Labels.claimCert)).toBeInstanceOf(Uint8Array);
       expect(await device.keyStore.getCertificate(Labels.deviceCert)).toEqual(
         new Uint8Array(Buffer.from(String(cloud.describeCertificate(second.certificateId)['certificatePem']).replace(/-----[A-Z ]+-----|\s/g, ''), 'base64')),

@@ -95,6 +95,9 @@ describe('resuming provisioning from the persisted step', () => {
     expect(result.attempts).toBe(2);
     expect(result.certificateId).not.toBe(lost);
     expect(cloud.getManagedThing(thingId)['CertificateId']).toBe(result.certificateId);
+    // One active certificate per managed thing: the one whose answer was lost is deactivated by the re-registration.
+    expect(certificatesOf(thingId).filter((c) => c['status'] === 'ACTIVE').map((c) => c['certificateId'])).toEqual([result.certificateId]);
+    expect(cloud.describeCertificate(lost)['status']).toBe('INACTIVE');
   });
 
   it('after the certificate was received: RegisterThing resumes with the stored token, no new certificate', async () => {
