@@ -27,13 +27,19 @@ export interface MqttConnectOptions {
 }
 
 export interface MqttAgentConfig {
-  /** Depth of the command queue (publishes/subscribes waiting for the connection). Default 32. */
+  /**
+   * Depth of the command queue: commands waiting for room in the in-flight window while connected, and
+   * subscribes/unsubscribes made while offline. Full ⇒ QueueFullError at once. Default 32.
+   */
   commandQueueSize?: number;
-  /** Depth of the receive queue (inbound messages waiting for handlers). Default 32. */
+  /**
+   * Depth of the receive queue (inbound messages waiting for a busy handler). Full ⇒ the message is
+   * dropped unacknowledged (counted in `dropped`; the broker redelivers QoS 1 after a reconnect). Default 32.
+   */
   receiveQueueSize?: number;
   /** Unacknowledged outbound QoS 1 publishes in flight (AWS IoT: 100). Default 100. */
   maxInFlight?: number;
-  /** Publishes held while offline, in order. Default 64. */
+  /** Publishes held while offline, in order; full ⇒ QueueFullError at once. Default 64. */
   offlineQueueSize?: number;
   /** Largest inbound packet accepted, in bytes; larger ones are refused before buffering. Default 131,072 + 512. */
   maxInboundPacketBytes?: number;
