@@ -365,12 +365,13 @@ export class MqttAgent implements MqttClient {
     };
     connection.onData = (bytes) => {
       if (closedWith) return;
+      const atBoundary = guard.atBoundary;
       const framingError = guard.check(bytes);
       if (framingError) {
         closeWith(framingError);
         return;
       }
-      const parseError = decoder.push(bytes);
+      const parseError = decoder.push(bytes, atBoundary);
       if (parseError && !closedWith) closeWith(new MalformedPacketError(parseError.message));
     };
     connection.onClose = (error: TransportError | undefined) => {

@@ -20,6 +20,11 @@ export class FrameGuard {
     this.maxPacketBytes = maxPacketBytes;
   }
 
+  /** True between packets: the next byte starts a fixed header. */
+  get atBoundary(): boolean {
+    return this.#state === State.Header;
+  }
+
   /** Checks one chunk; returns the typed error for the first bad header in it, if any. */
   check(chunk: Uint8Array): InboundPacketTooLargeError | MalformedPacketError | undefined {
     let i = 0;

@@ -211,9 +211,20 @@ export class PacketDecoder {
     });
   }
 
-  /** Feeds bytes; returns the parser's first error (and stops) if the bytes are malformed. */
-  push(bytes: Uint8Array): Error | undefined {
+  /**
+   * Feeds bytes; returns the parser's first error (and stops) if the bytes are malformed.
+   * `atBoundary` says the stream is between packets before `bytes` (the frame guard knows): then a
+   * chunk made only of plain PUBACKs (brokers send each as its own read while a publisher streams) is
+   * decoded here, skipping the general parser's buffering for the commonest inbound packet.
+   */
+  push(bytes: Uint8Array, atBoundary = false): Error | undefined {
     if (this.#error) return this.#error;
+    if (atBoundary && isOnlyPubacks(bytes)) {
+      for (let i = 0; i < bytes.length; i += 4) {
+        this.onPacket({ cmd: 'puback', messageId: (bytes[i + 2]! << 8) | bytes[i + 3]! });
+      }
+      return undefined;
+    }
     try {
       this.#parser.parse(bytes);
     } catch (error) {
@@ -222,4 +233,14 @@ export class PacketDecoder {
     }
     return this.#error;
   }
+}
+
+/** True for a non-empty run of complete 4-byte PUBACKs (`0x40 0x02 id id`), nothing else. */
+function isOnlyPubacks(bytes: Uint8Array): boolean {
+  const n = bytes.length;
+  if (n === 0 || n % 4 !== 0) return false;
+  for (let i = 0; i < n; i += 4) {
+    if (bytes[i] !== 0x40 || bytes[i + 1] !== 0x02) return false;
+  }
+  return true;
 }

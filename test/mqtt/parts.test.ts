@@ -105,3 +105,41 @@ describe('output coalescing', () => {
     expect(platform.broker.packetsOf('publish')).toHaveLength(2);
   });
 });
+
+describe('PUBACK decoding', () => {
+  async function withPending(n: number) {
+    const platform = createVirtualPlatform();
+    const agent = createMqttAgent(platform);
+    const connecting = agent.connect({ host: 'h', port: 1, clientId: 'c' });
+    await settle();
+    await connecting;
+    platform.broker.autoPuback = false;
+    const done: boolean[] = [];
+    const all = Array.from({ length: n }, (_, i) => agent.publish('t', String(i), { qos: 1 }).then(() => (done[i] = true)));
+    await settle();
+    const ids = platform.broker.packetsOf('publish').map((p) => p.messageId!);
+    return { platform, agent, all, done, ids };
+  }
+  const puback = (id: number) => [0x40, 0x02, id >> 8, id & 0xff];
+
+  it('resolves every publish of a chunk holding several PUBACKs', async () => {
+    const { platform, agent, all, ids } = await withPending(3);
+    platform.broker.current!.onData!(Uint8Array.from(ids.flatMap(puback)));
+    await Promise.all(all);
+    expect(agent.inFlight).toBe(0);
+  });
+
+  it('resolves PUBACKs split across chunks and mixed with other packets', async () => {
+    const { platform, agent, all, ids, done } = await withPending(3);
+    const connection = platform.broker.current!;
+    const a = puback(ids[0]!);
+    connection.onData!(Uint8Array.from(a.slice(0, 1)));
+    connection.onData!(Uint8Array.from([...a.slice(1), ...puback(ids[1]!).slice(0, 3)]));
+    await settle();
+    expect(done).toEqual([true]);
+    connection.onData!(Uint8Array.from([...puback(ids[1]!).slice(3), 0xd0, 0x00, ...puback(ids[2]!)]));
+    await Promise.all(all);
+    expect(agent.inFlight).toBe(0);
+    expect(agent.connected).toBe(true);
+  });
+});
