@@ -20,9 +20,24 @@ export interface ScenarioContext {
   measure<T>(label: string, fn: () => T | Promise<T>): Promise<Awaited<T>>;
   /** Records a figure of the scenario's own (bytes of a bundle, packets round-tripped, …). */
   figure(name: string, value: number, unit: string): void;
+  /** What the driver measured for the last completed `measure` (undefined before one completed). */
+  lastMeasure(): MeasuredFigures | undefined;
   log(...values: unknown[]): void;
   /** Waits `ms` of virtual time (the driver jumps the clock; costs no wall time). */
   sleep(ms: number): Promise<void>;
+}
+
+/** The driver's meter readings of one `measure` (heap in XS slots, compute in XS meter units). */
+export interface MeasuredFigures {
+  label: string;
+  compute: number;
+  /** Live heap after a GC right before the step. */
+  heapBefore: number;
+  /** Largest heap count any crank of the step reported (garbage included). */
+  heapPeak: number;
+  /** Live heap after a GC once the step was done: what the step left resident, plus what was before. */
+  heapRetained: number;
+  heapGrowth: number;
 }
 
 export type ScenarioFunction = (t: ScenarioContext) => Promise<void> | void;
@@ -53,6 +68,7 @@ let failure: string | undefined;
 let pendingMeasure: PendingMeasure | undefined;
 let logs: string[] = [];
 let figures: { name: string; value: number; unit: string }[] = [];
+let lastMeasured: MeasuredFigures | undefined;
 
 export function scenario(name: string, fn: ScenarioFunction): void {
   if (typeof name !== 'string' || name === '') throw new TypeError('scenario name must be a non-empty string');
@@ -132,6 +148,9 @@ const context: ScenarioContext = {
   figure(name, value, unit) {
     figures.push({ name, value, unit });
   },
+  lastMeasure() {
+    return lastMeasured;
+  },
   log(...values) {
     logs.push(values.map((value) => (typeof value === 'string' ? value : describe(value))).join(' '));
   },
@@ -174,9 +193,10 @@ function runMeasure(): void {
   }
 }
 
-function resumeMeasure(): void {
+function resumeMeasure(measured: MeasuredFigures | undefined): void {
   const measure = pendingMeasure;
   if (!measure || state !== 'measured') throw new Error(`measure-resume in state ${state}`);
+  lastMeasured = measured;
   pendingMeasure = undefined;
   state = 'running';
   measure.resume(measure.outcome ?? { ok: false, error: new Error('measure resumed before it settled') });
@@ -214,6 +234,8 @@ const textDecoder = new TextDecoder();
 interface Command {
   op: 'list' | 'start' | 'advance' | 'gc' | 'measure-run' | 'measure-resume' | 'status';
   index?: number;
+  /** measure-resume: the driver's readings of the measure that just ran. */
+  measured?: MeasuredFigures;
 }
 
 function dispatch(command: Command): void {
@@ -232,7 +254,7 @@ function dispatch(command: Command): void {
     case 'measure-run':
       return runMeasure();
     case 'measure-resume':
-      return resumeMeasure();
+      return resumeMeasure(command.measured);
     default:
       throw new Error(`unknown lane command ${describe(command)}`);
   }

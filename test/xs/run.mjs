@@ -108,9 +108,9 @@ async function drive(worker, index, record) {
   let peak = gcBefore.heap;
   let compute = 0;
   let cranks = 0;
-  const step = async (op) => {
+  const step = async (op, extra = {}) => {
     if (++cranks > MAX_CRANKS) throw new Error(`more than ${MAX_CRANKS} cranks: a repeating timer keeps the scenario alive`);
-    const result = await command(worker, op, op === 'start' ? { index } : {});
+    const result = await command(worker, op, op === 'start' ? { index } : extra);
     compute += result.compute;
     peak = Math.max(peak, result.heap);
     collect(record, result.reply);
@@ -141,16 +141,18 @@ async function drive(worker, index, record) {
         measurePeak = Math.max(measurePeak, run.heap);
       }
       const after = await step('gc');
-      record.measures.push({
+      const measured = {
         label,
         compute: measureCompute,
         heapBefore: before.heap,
         heapPeak: measurePeak,
         heapRetained: after.heap,
         heapGrowth: after.heap - before.heap,
-      });
+      };
+      record.measures.push(measured);
       if (run.reply.state === 'failed') break;
-      current = await step('measure-resume');
+      // The scenario can read what was measured (t.lastMeasure()) and derive figures of its own from it.
+      current = await step('measure-resume', { measured });
       continue;
     }
     throw new Error(`unexpected harness state ${state}`);
