@@ -1,6 +1,6 @@
 /**
  * A small MQTT 3.1.1 broker for the lane, on the lane network (./network.ts) and mqtt-packet: CONNECT
- * → CONNACK, SUBSCRIBE → SUBACK (QoS ≤ 1), PUBLISH QoS 0/1 (PUBACK) routed to matching subscribers,
+ * → CONNACK, SUBSCRIBE → SUBACK (QoS ≤ 1), UNSUBSCRIBE → UNSUBACK, PUBLISH QoS 0/1 (PUBACK) routed to matching subscribers,
  * PINGREQ → PINGRESP. Exact topic match and `#`/`+` wildcards. Enough to run the SDK's MQTT agent
  * over the Moddable transport inside XS; the real brokers (aedes, mosquitto) run in the vitest suites.
  */
@@ -76,6 +76,12 @@ export class MiniBroker {
         }
         break;
       }
+      case 'unsubscribe': {
+        const session = this.sessions.get(peer);
+        for (const topic of packet.unsubscriptions as string[]) session?.filters.delete(topic);
+        this.#send(peer, { cmd: 'unsuback', messageId: packet.messageId });
+        break;
+      }
       case 'pingreq':
         this.#send(peer, { cmd: 'pingresp' });
         break;
@@ -83,7 +89,7 @@ export class MiniBroker {
         peer.close();
         break;
       default:
-        break; // puback from the client, unsubscribe: not needed here
+        break; // puback from the client: not needed here
     }
   }
 }
