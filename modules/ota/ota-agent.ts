@@ -157,7 +157,10 @@ export class OtaAgent {
     if (this.#busy) throw new OtaStateError(`cannot take job ${job.jobId}: another OTA job is running`);
     this.#busy = true;
     try {
-      await this.start();
+      // The jobs handler may hand out the job that start() has just settled (StartNext at boot
+      // returns it while it is still IN_PROGRESS); its verdict is with the service already.
+      const settled = settledVerdict(await this.start(), job.jobId);
+      if (settled) return settled;
       return await this.#process(job);
     } finally {
       this.#busy = false;
@@ -541,6 +544,14 @@ export class OtaAgent {
       this.#o.platform.log.log('error', 'ota', 'onEvent threw', { error: errorText(error) });
     }
   }
+}
+
+/** The verdict start() reported for `jobId`, if it settled that job and the service has the verdict. */
+function settledVerdict(boot: OtaBootOutcome, jobId: string): OtaOutcome | undefined {
+  if (boot.kind === 'none' || boot.kind === 'download-pending' || boot.kind === 'report-pending' || boot.jobId !== jobId) return undefined;
+  if (boot.kind === 'accepted') return boot.reported ? { status: 'SUCCEEDED', jobId, reason: `accepted v${boot.version}`, reported: true } : undefined;
+  if (boot.kind === 'rolled-back') return boot.reported ? { status: 'FAILED', jobId, reason: boot.reason, reported: true } : undefined;
+  return boot.status === 'IN_PROGRESS' ? undefined : { status: boot.status, jobId, reason: 'reported after boot', reported: true };
 }
 
 function isTerminalRejection(error: unknown): boolean {

@@ -53,7 +53,10 @@ export class OtaComponent {
     this.#jobs = jobs;
     this.#ota = ota;
     this.#running = true;
-    this.#options.onOutcome?.(await ota.start());
+    // Not `onOutcome?.(await ota.start())`: an optional call skips its arguments when there is no
+    // callback, and the boot settling (self-test, rollback report) must run either way.
+    const bootOutcome = await ota.start();
+    this.#options.onOutcome?.(bootOutcome);
     this.#loop = this.#run(jobs, ota, platform);
   }
 
@@ -75,7 +78,9 @@ export class OtaComponent {
       const { job } = result;
       try {
         if (OtaAgent.accepts(job.document)) {
-          this.#options.onOutcome?.(await ota.process(job));
+          // Process first, then tell the optional listener (see start()).
+          const outcome = await ota.process(job);
+          this.#options.onOutcome?.(outcome);
         } else if (this.#options.onOtherJob) {
           await this.#options.onOtherJob(job, jobs);
         } else {

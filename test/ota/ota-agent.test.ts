@@ -117,6 +117,18 @@ describe('OtaAgent', () => {
     expect(d.storage.values.has(OTA_STATE_KEY)).toBe(false);
   });
 
+  it('process() of the job that start() just settled after the reboot returns that verdict and reports nothing else', async () => {
+    const d = makeDevice();
+    await expectReboot(d.agent('1.0.0').process(d.simpleJob('job-1')));
+    d.slots.boot();
+    // The new image's loop takes the IN_PROGRESS copy StartNext handed out at boot, without calling start() first.
+    const next = d.agent('1.1.0');
+    const copy = { ...d.simpleJob('job-1'), statusDetails: { step: 'self-test', self_test: 'ready', updatedBy: '1.0.0' } };
+    expect(await next.process(copy)).toEqual({ status: 'SUCCEEDED', jobId: 'job-1', reason: 'accepted v1.1.0', reported: true });
+    expect(d.jobs.updates.filter((u) => u.status !== 'IN_PROGRESS').map((u) => u.status)).toEqual(['SUCCEEDED']);
+    expect(d.storage.values.has(OTA_STATE_KEY)).toBe(false);
+  });
+
   it('never activates an image whose signature does not verify', async () => {
     const d = makeDevice();
     const other = new CodeSigner();
