@@ -31,9 +31,81 @@ const object = (value: unknown, what: string): Json => {
   return value as Json;
 };
 
+/** The examples with a device entry and a manifest of their own. */
+const EXAMPLES = ['air-purifier', 'camera', 'simple-light'];
+/** Each example's portable setup (examples/<name>/main.ts), by which its bundle is recognised. */
+const SETUP_FUNCTIONS: Record<string, string> = { 'air-purifier': 'setupAirPurifier', camera: 'setupCamera', 'simple-light': 'setupSimpleLight' };
+
+/** Deep merge as mcconfig's mergeProperties: objects merge, anything else replaces. */
+function mergeInto(target: Json, source: Json): void {
+  for (const [key, value] of Object.entries(source)) {
+    const current = target[key];
+    if (current && value && typeof current === 'object' && typeof value === 'object' && !Array.isArray(current) && !Array.isArray(value)) mergeInto(current as Json, value as Json);
+    else target[key] = value;
+  }
+}
+
+interface ResolvedManifest {
+  /** The manifest as mcconfig merges it (local includes first, then the including manifest; $(MODDABLE) includes left out). */
+  merged: Json;
+  /** Each `modules` entry with the directory of the manifest that names it (mcconfig resolves ./ paths there). */
+  modules: { name: string; file: string; directory: string }[];
+  /** Every manifest file read, the including one last. */
+  files: string[];
+}
+
+/** Follows relative includes the way tools/mcmanifest.js does: a ./ or ../ path is relative to the manifest that names it. */
+function resolveManifest(file: string): ResolvedManifest {
+  const out: ResolvedManifest = { merged: {}, modules: [], files: [] };
+  const visit = (manifestFile: string) => {
+    if (out.files.includes(manifestFile)) return;
+    const manifestJson = JSON.parse(readFileSync(manifestFile, 'utf8')) as Json;
+    const directory = path.dirname(manifestFile);
+    const includes = ([] as string[]).concat((manifestJson.include as string[] | string | undefined) ?? []);
+    for (const include of includes) if (!include.startsWith('$(')) visit(path.resolve(directory, include));
+    out.files.push(manifestFile);
+    for (const [name, target] of Object.entries((manifestJson.modules as Json | undefined) ?? {})) {
+      for (const moduleFile of Array.isArray(target) ? target : [target]) out.modules.push({ name, file: moduleFile as string, directory });
+    }
+    const { include: _include, platforms: _platforms, ...rest } = manifestJson;
+    mergeInto(out.merged, structuredClone(rest));
+  };
+  visit(file);
+  return out;
+}
+
+/** The documented-keys check every manifest gets (its own top level and creation, as written). */
+function expectDocumentedKeys(manifestJson: Json, what: string): void {
+  expect(unknownKeys(manifestJson, MANIFEST_KEYS), what).toEqual([]);
+  if (manifestJson.creation) {
+    const creation = object(manifestJson.creation, `${what} creation`);
+    expect(unknownKeys(creation, CREATION_KEYS), `${what} creation`).toEqual([]);
+    for (const key of ['chunk', 'heap'] as const) if (creation[key]) expect(unknownKeys(object(creation[key], key), GROWTH_KEYS), `${what} creation.${key}`).toEqual([]);
+    if (creation.keys) expect(unknownKeys(object(creation.keys, 'keys'), CREATION_KEYS_KEYS), `${what} creation.keys`).toEqual([]);
+  }
+  for (const [name, entry] of Object.entries((manifestJson.platforms as Json | undefined) ?? {})) {
+    if (!isComment(name)) expect(unknownKeys(object(entry, name), PLATFORM_KEYS), `${what} platforms.${name}`).toEqual([]);
+  }
+}
+
+/** The creation mcconfig ends up with must hold at least the ESP32-S3 defaults and be whole numbers. */
+function expectUsableCreation(creationValue: unknown, what: string): void {
+  const creation = object(creationValue, `${what} creation`);
+  const chunk = object(creation.chunk, 'creation.chunk');
+  const heap = object(creation.heap, 'creation.heap');
+  expect(chunk.initial as number, `${what} chunk`).toBeGreaterThanOrEqual(78_848);
+  expect(heap.initial as number, `${what} heap`).toBeGreaterThanOrEqual(4_928);
+  expect(creation.stack as number, `${what} stack`).toBeGreaterThanOrEqual(512);
+  expect(creation.main, `${what} main`).toBe('main');
+  for (const value of [creation.static, chunk.initial, chunk.incremental, heap.initial, heap.incremental, creation.stack]) {
+    expect(Number.isInteger(value), `${what}: ${String(value)}`).toBe(true);
+  }
+}
+
 describe('manifest.json keys (Moddable manifest documentation)', () => {
   it('uses only documented top-level properties', () => {
     expect(unknownKeys(manifest, MANIFEST_KEYS)).toEqual([]);
+    expectDocumentedKeys(manifest, 'manifest.json');
   });
 
   it('creation has only documented fields and at least the ESP32-S3 defaults', () => {
@@ -129,5 +201,64 @@ describe('manifest.json against `npm run build:moddable`', () => {
     expect(main).not.toMatch(/\brequire\(["'](fs|net|tls|crypto|buffer)["']\)/);
     const buildInfo = readFileSync(path.join(root, 'build/moddable/build-info.js'), 'utf8');
     expect(buildInfo).toMatch(/Object\.freeze\(\{"sdkVersion":/);
+  });
+});
+
+describe.each(EXAMPLES)('examples/%s/manifest.json', (example) => {
+  const file = path.join(root, 'examples', example, 'manifest.json');
+  const own = JSON.parse(readFileSync(file, 'utf8')) as Json;
+  const resolved = resolveManifest(file);
+  let build: BuildResult;
+  beforeAll(async () => {
+    build = await buildModdable([example]);
+  }, 60_000);
+
+  it('uses only documented properties and includes the top-level manifest by a path relative to itself', () => {
+    expectDocumentedKeys(own, `examples/${example}/manifest.json`);
+    expect(resolved.files).toEqual([path.join(root, 'manifest.json'), file]);
+  });
+
+  it('merged as mcconfig merges it: the top-level platform set-up, a usable creation, the example config', () => {
+    const merged = resolved.merged;
+    expectDocumentedKeys(merged, `${example} merged`);
+    expectUsableCreation(merged.creation, example);
+    expect(object(merged.creation, 'creation').heap).toEqual(object(own.creation, 'own creation').heap);
+    expect(merged.ffi).toEqual(manifest.ffi);
+    expect(merged.data).toEqual(manifest.data);
+    const config = object(merged.config, 'config');
+    const ownConfig = object(own.config, 'own config');
+    for (const key of ['productName', 'serialNumber', 'upc', 'firmwareVersion']) expect(config[key], key).toBe(ownConfig[key]);
+    expect(config.upc).toMatch(/^\d{12}$/);
+    const digits = (config.upc as string).split('').map(Number);
+    const weighted = digits.slice(0, 11).reduce((sum, digit, i) => sum + digit * (i % 2 === 0 ? 3 : 1), 0);
+    expect((10 - (weighted % 10)) % 10, 'UPC-A check digit').toBe(digits[11]);
+    expect(config.firmwareVersion).toMatch(/^\d+\.\d+\.\d+$/);
+    for (const key of Object.keys(manifest.config as Json)) expect(config, key).toHaveProperty(key);
+  });
+
+  it(`every module it names exists after \`npm run build:moddable -- ${example}\`, built from the example's device entry`, () => {
+    expect(build.entry).toBe(`examples/${example}/moddable.ts`);
+    expect(resolved.modules.map((m) => m.name).sort()).toEqual(Object.keys(manifest.modules as Json).sort());
+    for (const { name, file: moduleFile, directory } of resolved.modules) {
+      expect(existsSync(path.resolve(directory, `${moduleFile}.js`)), `${name} → ${moduleFile}.js`).toBe(true);
+    }
+    const main = readFileSync(path.join(root, 'build/moddable/main.js'), 'utf8');
+    expect(main).toMatch(new RegExp(`device bundle \\(${example}\\)`));
+    expect(main).toMatch(/export\s*\{[^}]*\bdefault\b/);
+    expect(readFileSync(path.join(root, 'build/moddable/build-info.js'), 'utf8')).toContain(`"app":"${example}"`);
+  });
+
+  it('every Moddable module its bundle imports is provided by an include of the merged manifest', () => {
+    const includes = manifest.include as string[];
+    for (const specifier of build.moddableImports) {
+      const provider = MODDABLE_MODULE_PROVIDERS[specifier]!;
+      if (provider.startsWith('$(MODDABLE)')) expect(includes, `${specifier} needs ${provider}`).toContain(provider);
+    }
+  });
+
+  it("its bundle holds this example's device logic and leaves the other examples out", () => {
+    const main = readFileSync(path.join(root, 'build/moddable/main.js'), 'utf8');
+    const setups = [...main.matchAll(/function (setup(?:AirPurifier|Camera|SimpleLight))\b/g)].map((match) => match[1]);
+    expect(setups).toEqual([SETUP_FUNCTIONS[example]]);
   });
 });
