@@ -8,14 +8,13 @@
  * examples do, connects once with the device identity, and prints {thingName, clientId, certificateId, …}.
  * Re-running it resumes an interrupted provisioning, or reports the stored identity.
  */
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { createNodePlatform } from '../../platform/node/index.js';
 import { KeyStore } from '../../modules/keystore/index.js';
-import { Labels } from '../../modules/keystore/types.js';
 import { createMqttAgent } from '../../modules/mqtt/index.js';
 import { Provisionee, ProvisioningRejectedError, type ProvisioneeConfig } from '../../modules/provisionee/index.js';
 import { SdkError } from '../../modules/util/errors.js';
+import { discoverMqttEndpoint, flashClaimIfMissing } from '../host/factory.js';
 
 const HELP = `usage: mi-device provision --cloud HTTP_URL --sn SN --upc UPC --data DIR [options]
 
@@ -78,8 +77,8 @@ export default async function provisionCommand(argv: string[]): Promise<number> 
 
     const platform = createNodePlatform({ dataDir: values.data! });
     const keyStore = new KeyStore(platform.keyStoreBackend);
-    await flashClaimIfMissing(keyStore, cloudUrl, profile, values['claim-cert'], values['claim-key']);
-    const endpoint = await mqttEndpoint(cloudUrl, values.mqtt);
+    await flashClaimIfMissing(keyStore, cloudUrl, profile, { certFile: values['claim-cert'], keyFile: values['claim-key'] });
+    const endpoint = await discoverMqttEndpoint(cloudUrl, values.mqtt);
 
     const config: ProvisioneeConfig = {
       endpoint,
@@ -106,57 +105,4 @@ export default async function provisionCommand(argv: string[]): Promise<number> 
     if (!(error instanceof SdkError) && !(error instanceof TypeError && e.message.startsWith('fetch failed'))) process.stderr.write(`${e.stack}\n`);
     return 1;
   }
-}
-
-/** The factory step: root CA and claim credentials into the key store, once. */
-async function flashClaimIfMissing(keyStore: KeyStore, cloudUrl: string, profile: string, certFile?: string, keyFile?: string): Promise<void> {
-  const has = async (label: string) => (await keyStore.find({ label })).length > 0;
-  if (!(await has(Labels.rootCert))) await keyStore.putCertificate(Labels.rootCert, await httpText(`${cloudUrl}/ca.pem`));
-  if ((await has(Labels.claimCert)) && (await has(Labels.claimKey))) return;
-  let claim: { certificatePem: string; privateKeyPem: string };
-  if (certFile || keyFile) {
-    if (!certFile || !keyFile) throw new CliError('--claim-cert and --claim-key go together');
-    claim = { certificatePem: await readFile(certFile, 'utf8'), privateKeyPem: await readFile(keyFile, 'utf8') };
-  } else {
-    const response = await fetch(`${cloudUrl}/provisioning-profiles`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ Name: profile, ProvisioningType: 'FLEET_PROVISIONING' }),
-    });
-    const body = (await response.json().catch(() => ({}))) as Record<string, string>;
-    if (response.status === 409) {
-      throw new CliError(
-        `provisioning profile ${profile} already exists and the cloud hands its claim key out only when it creates it; ` +
-          'pass --claim-cert/--claim-key, or --profile with a new name',
-      );
-    }
-    if (!response.ok) throw new CliError(`POST /provisioning-profiles: ${response.status} ${body['code'] ?? ''} ${body['message'] ?? ''}`);
-    claim = { certificatePem: body['ClaimCertificate']!, privateKeyPem: body['ClaimCertificatePrivateKey']! };
-  }
-  await keyStore.putCertificate(Labels.claimCert, claim.certificatePem);
-  await keyStore.putPrivateKey(Labels.claimKey, claim.privateKeyPem);
-}
-
-/** `--mqtt`, else what the cloud advertises (GetCustomEndpoint's EndpointAddress, or `mqtt` in /health). */
-async function mqttEndpoint(cloudUrl: string, explicit: string | undefined): Promise<ProvisioneeConfig['endpoint']> {
-  let address = explicit;
-  for (const path of ['/custom-endpoint', '/health']) {
-    if (address) break;
-    const response = await fetch(`${cloudUrl}${path}`);
-    if (!response.ok) continue;
-    const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-    const found = body['EndpointAddress'] ?? body['mqtt'];
-    if (typeof found === 'string') address = found;
-  }
-  if (!address) throw new CliError(`the cloud at ${cloudUrl} does not advertise its MQTT endpoint; pass --mqtt mqtts://HOST:PORT`);
-  const url = new URL(address.includes('://') ? address : `mqtts://${address}`);
-  const port = Number(url.port || 8883);
-  // The local cloud's server certificate names localhost and 127.0.0.1.
-  return { host: url.hostname, port, ...(url.hostname === '127.0.0.1' ? { serverName: 'localhost' } : {}) };
-}
-
-async function httpText(url: string): Promise<string> {
-  const response = await fetch(url);
-  if (!response.ok) throw new CliError(`GET ${url}: ${response.status}`);
-  return response.text();
 }
