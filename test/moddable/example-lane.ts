@@ -40,10 +40,14 @@ export interface DeviceConfig {
   productName: string;
   upc: string;
   firmwareVersion?: string;
+  /** Runs on the fresh device right before boot (e.g. to leave it as an OTA update left it). */
+  beforeBoot?: () => Promise<void>;
 }
 
 export interface LaneDevice {
   summary: BootSummary;
+  /** Why `agent.start()` rejected, if it did. */
+  startError: Error | undefined;
   thingName: string;
   broker: MiniBroker;
   /** Everything the device published, in order (the cloud client's view). */
@@ -115,17 +119,21 @@ export async function bootExampleOnLane(t: ScenarioContext, app: DeviceApp, devi
   const published: InboundMessage[] = [];
   await cloud.subscribe(`north/${thingName}/#`, (message) => void published.push(message), { qos: 1 });
 
-  const summary = await t.measure(`boot(${app.name}): platform, key store, agent + OTA, app endpoints, start (TLS, subscribe, capability report)`, async () => {
+  await device.beforeBoot?.();
+  const started = await t.measure(`boot(${app.name}): platform, key store, agent + OTA, app endpoints, start (TLS, subscribe, capability report)`, async () => {
     const booted = await boot(app);
-    await booted.started;
-    return booted;
+    // A rollback restarts the device where the lane's FFI fake returns: start() then rejects (startError).
+    const startError = await booted.started!.then(() => undefined, (error: unknown) => error as Error);
+    return { booted, startError };
   });
+  const { booted: summary, startError } = started;
 
   const northJson = (suffix: string) =>
     published.filter((m) => m.topic === `north/${thingName}/${suffix}`).map((m) => JSON.parse(decoder.decode(m.payload)));
 
   return {
     summary,
+    startError,
     thingName,
     broker,
     published,

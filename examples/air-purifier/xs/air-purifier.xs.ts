@@ -4,12 +4,16 @@
 // to a mini broker on the lane network; a cloud-side MQTT client sends commands through the data
 // model and reads what the device publishes while its simulated hardware runs on the virtual clock.
 import { scenario } from '../../../test/xs/harness.js';
-import { bootExampleOnLane, recordChunkFigures, recordStartupFigures } from '../../../test/moddable/example-lane.js';
+import { bootExampleOnLane, recordChunkFigures, recordStartupFigures, type LaneDevice } from '../../../test/moddable/example-lane.js';
+import type { DeviceApp } from '../../../platform/moddable/main.js';
 import { airPurifierApp } from '../moddable.js';
 import { OnOffCluster } from '../generated/on-off.js';
 import { FanControlCluster } from '../generated/fan-control.js';
 import { BasicInformationCluster } from '../generated/basic-information.js';
 import { Pm25ConcentrationMeasurementCluster } from '../generated/pm25-concentration-measurement.js';
+import { createModdablePlatform } from '../../../platform/moddable/index.js';
+import { OtaStateStore } from '../../../modules/ota/index.js';
+import { device as esp, ESP_IMAGE_MAGIC, ImageState } from '../../../test/xs/fakes/esp-bootloader.js';
 
 scenario('air-purifier on the Moddable platform: boot, commands through the data model, 3 simulated minutes of reports', async (t) => {
   const device = await bootExampleOnLane(t, airPurifierApp, { serialNumber: 'AP-LANE-0001', productName: 'Lane Air Purifier', upc: '012345678905' });
@@ -64,4 +68,65 @@ scenario('air-purifier on the Moddable platform: boot, commands through the data
   t.equal(summary.agent?.state, 'running', 'still running');
   await device.shutdown();
   t.equal(summary.agent?.state, 'closed', 'closed');
+});
+
+/** The example's app with its self-test observed (and, for `failWith`, failed after it ran). */
+function observedApp(calls: string[], failWith?: string): DeviceApp {
+  return {
+    name: airPurifierApp.name,
+    setup(agent, context) {
+      const running = airPurifierApp.setup(agent, context);
+      return {
+        ...running,
+        async selfTest() {
+          calls.push('self-test');
+          await running.selfTest?.();
+          if (failWith) throw new Error(failWith);
+        },
+      };
+    },
+  };
+}
+
+/** As the OTA agent leaves a device it updated to 1.1.0: image in ota_1, boot slot switched, reset, activation recorded. */
+async function updatedTo110(): Promise<void> {
+  const bootloader = esp.bootloader;
+  bootloader.partitions[1][0] = ESP_IMAGE_MAGIC;
+  bootloader.setBootSlot(1);
+  bootloader.reset();
+  const platform = createModdablePlatform();
+  await new OtaStateStore(platform.storage, platform.text).save({ phase: 'activating', jobId: 'lane-ota-1', slot: 'B', fromSlot: 'A', version: '1.1.0', updatedBy: '1.0.0' });
+}
+
+function jobUpdates(device: LaneDevice): unknown[] {
+  return device.broker.received
+    .filter((p) => p.cmd === 'publish' && String(p.topic).endsWith('/jobs/lane-ota-1/update'))
+    .map((p) => JSON.parse(new TextDecoder().decode(p.payload as Uint8Array)))
+    .map((u) => [u.status, u.statusDetails?.self_test]);
+}
+
+scenario("air-purifier after an OTA update: the new image's first boot runs the example's self-test through the OTA component and marks itself valid", async (t) => {
+  const calls: string[] = [];
+  const device = await bootExampleOnLane(t, observedApp(calls), {
+    serialNumber: 'AP-LANE-0002', productName: 'Lane Air Purifier', upc: '012345678905', firmwareVersion: '1.1.0', beforeBoot: updatedTo110,
+  });
+  t.equal([device.summary.bootState.running, device.summary.bootState.pendingVerify], ['B', true], 'booted the new image pending verification');
+  t.equal(calls, ['self-test'], "the OTA component ran the example's self-test once");
+  t.equal(esp.bootloader.states[1], ImageState.valid, 'self-test passed: the new image marked itself valid');
+  t.equal([esp.bootloader.restarts, esp.bootloader.restartRequested], [1, false], 'no rollback');
+  t.equal(jobUpdates(device), [['IN_PROGRESS', 'active'], ['SUCCEEDED', 'accepted']], 'the jobs service heard: self-test running, then SUCCEEDED with the self-test accepted');
+  await device.shutdown();
+});
+
+scenario('air-purifier after an OTA update whose self-test fails: FAILED to the jobs service, rollback to the old image', async (t) => {
+  const calls: string[] = [];
+  const device = await bootExampleOnLane(t, observedApp(calls, 'fan stalled'), {
+    serialNumber: 'AP-LANE-0003', productName: 'Lane Air Purifier', upc: '012345678905', firmwareVersion: '1.1.0', beforeBoot: updatedTo110,
+  });
+  t.equal(calls, ['self-test'], 'the self-test ran');
+  t.assert(device.startError?.message.includes('rollback'), `start ended in the rollback, which restarts the device (the lane's FFI fake returns instead): ${device.startError?.message}`);
+  t.equal(esp.bootloader.states[1], ImageState.invalid, 'the new image is marked invalid');
+  t.equal([esp.bootloader.boot, esp.bootloader.restartRequested], [0, true], 'rollback to ota_0 and a restart requested');
+  t.equal(jobUpdates(device), [['IN_PROGRESS', 'active'], ['FAILED', 'rejected']], 'the jobs service heard FAILED with the self-test rejected');
+  await device.shutdown();
 });
