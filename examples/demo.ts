@@ -238,14 +238,20 @@ function watchCloud(cloud: Cloud, id: string): void {
   });
 }
 
-type Tree = { payload?: { endpoints?: Array<{ capabilities?: Array<{ properties?: Array<{ name: string; value: unknown }>; events?: Array<{ name: string; parameters?: Record<string, unknown> }> }> }> } };
+type Tree = { payload?: { endpoints?: Array<{ capabilities?: Array<{ id?: string; properties?: Array<{ name: string; value: unknown }>; events?: Array<{ name: string; parameters?: Record<string, unknown> }> }> }> } };
 
+/** `[Cluster.Property, value]` of a state report, e.g. `Pm25.MeasuredValue`. */
 function reportedProperties(payload: unknown): Array<[string, unknown]> {
-  return ((payload as Tree).payload?.endpoints ?? []).flatMap((e) => (e.capabilities ?? []).flatMap((c) => (c.properties ?? []).map((p) => [p.name, p.value] as [string, unknown])));
+  return ((payload as Tree).payload?.endpoints ?? []).flatMap((e) =>
+    (e.capabilities ?? []).flatMap((c) => {
+      const cluster = (c.id ?? '').replace(/^[a-z]+\./, '').replace(/@.*$/, '').replace(/ConcentrationMeasurement$/, '');
+      return (c.properties ?? []).map((p) => [`${cluster}.${p.name}`, p.value] as [string, unknown]);
+    }),
+  );
 }
 
 function reportedValue(payload: unknown, name: string): unknown {
-  return reportedProperties(payload).find(([n]) => n === name)?.[1];
+  return reportedProperties(payload).find(([n]) => n.endsWith(`.${name}`))?.[1];
 }
 
 function eventNames(payload: unknown): string[] {
