@@ -44,10 +44,8 @@ export interface DeviceConfig {
   beforeBoot?: () => Promise<void>;
 }
 
-export interface LaneDevice {
-  summary: BootSummary;
-  /** Why `agent.start()` rejected, if it did. */
-  startError: Error | undefined;
+/** The lane cloud as the scenario sees it. */
+export interface LaneCloud {
   thingName: string;
   broker: MiniBroker;
   /** Everything the device published, in order (the cloud client's view). */
@@ -56,6 +54,15 @@ export interface LaneDevice {
   command(traceId: string, endpoints: unknown[]): Promise<any>;
   /** Messages the device published on `north/<thing>/<suffix>`, payloads parsed as JSON. */
   northJson(suffix: string): any[];
+  /** Waits (virtual time) until the device published on `north/<thing>/<suffix>`; resolves with those messages. */
+  waitFor(suffix: string, withinMs?: number): Promise<any[]>;
+  disconnect(): Promise<void>;
+}
+
+export interface LaneDevice extends LaneCloud {
+  summary: BootSummary;
+  /** Why `agent.start()` rejected, if it did. */
+  startError: Error | undefined;
   /** Stops the app and closes the agent and the cloud client. */
   shutdown(): Promise<void>;
 }
@@ -75,10 +82,10 @@ async function provisionedEarlier(thingName: string): Promise<void> {
 }
 
 /**
- * Boots `app` on a fresh fake device against the lane cloud, inside `t.measure` (its heap figures are
- * the scenario's start-up figures), and returns the running device with a cloud client attached.
+ * Sets up a fresh fake device provisioned as `thingName` and the lane cloud (broker, DNS, TLS server,
+ * a connected cloud client subscribed to everything the device publishes). Nothing boots yet.
  */
-export async function bootExampleOnLane(t: ScenarioContext, app: DeviceApp, device: DeviceConfig): Promise<LaneDevice> {
+export async function prepareLane(t: ScenarioContext, thingName: string, device: DeviceConfig): Promise<LaneCloud> {
   resetDevice();
   wifiFake.reset();
   networkFake.reset();
@@ -100,8 +107,6 @@ export async function bootExampleOnLane(t: ScenarioContext, app: DeviceApp, devi
     upc: device.upc,
     firmwareVersion: device.firmwareVersion ?? '1.0.0',
   });
-
-  const thingName = `lane-${app.name}`;
   await provisionedEarlier(thingName);
 
   const broker = new MiniBroker();
@@ -119,25 +124,22 @@ export async function bootExampleOnLane(t: ScenarioContext, app: DeviceApp, devi
   const published: InboundMessage[] = [];
   await cloud.subscribe(`north/${thingName}/#`, (message) => void published.push(message), { qos: 1 });
 
-  await device.beforeBoot?.();
-  const started = await t.measure(`boot(${app.name}): platform, key store, agent + OTA, app endpoints, start (TLS, subscribe, capability report)`, async () => {
-    const booted = await boot(app);
-    // A rollback restarts the device where the lane's FFI fake returns: start() then rejects (startError).
-    const startError = await booted.started!.then(() => undefined, (error: unknown) => error as Error);
-    return { booted, startError };
-  });
-  const { booted: summary, startError } = started;
-
   const northJson = (suffix: string) =>
     published.filter((m) => m.topic === `north/${thingName}/${suffix}`).map((m) => JSON.parse(decoder.decode(m.payload)));
 
   return {
-    summary,
-    startError,
     thingName,
     broker,
     published,
     northJson,
+    async waitFor(suffix, within = 10_000) {
+      for (let waited = 0; waited <= within; waited += 20) {
+        const found = northJson(suffix);
+        if (found.length > 0) return found;
+        await t.sleep(20);
+      }
+      throw new Error(`nothing on north/${thingName}/${suffix} within ${within} ms of virtual time`);
+    },
     async command(traceId, endpoints) {
       await cloud.publish(`south/${thingName}/control`, encoder.encode(JSON.stringify({ payload: { traceId, endpoints } })), { qos: 1 });
       for (let waited = 0; waited < 5_000; waited += 20) {
@@ -147,13 +149,34 @@ export async function bootExampleOnLane(t: ScenarioContext, app: DeviceApp, devi
       }
       throw new Error(`no response to command ${traceId} within 5 s of virtual time`);
     },
+    async disconnect() {
+      await cloud.disconnect();
+    },
+  };
+}
+
+/**
+ * Boots `app` on a fresh fake device against the lane cloud, inside `t.measure` (its heap figures are
+ * the scenario's start-up figures), and returns the running device with a cloud client attached.
+ */
+export async function bootExampleOnLane(t: ScenarioContext, app: DeviceApp, device: DeviceConfig): Promise<LaneDevice> {
+  const cloud = await prepareLane(t, `lane-${app.name}`, device);
+  await device.beforeBoot?.();
+  const started = await t.measure(`boot(${app.name}): platform, key store, agent + OTA, app endpoints, start (TLS, subscribe, capability report)`, async () => {
+    const booted = await boot(app);
+    // A rollback restarts the device where the lane's FFI fake returns: start() then rejects (startError).
+    const startError = await booted.started!.then(() => undefined, (error: unknown) => error as Error);
+    return { booted, startError };
+  });
+  const { booted: summary, startError } = started;
+  return {
+    ...cloud,
+    summary,
+    startError,
     async shutdown() {
       summary.app?.stop();
-      t.log('shutdown: app stopped');
       await summary.agent?.close();
-      t.log('shutdown: agent closed');
       await cloud.disconnect();
-      t.log('shutdown: cloud disconnected');
     },
   };
 }

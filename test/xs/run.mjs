@@ -51,14 +51,22 @@ function discover() {
 /**
  * Scenarios that import `build/moddable-lane/…` test the device build's own output: build it first
  * (tools/build-moddable.ts, the same code as `npm run build:moddable`, into a directory of its own).
+ * `build/moddable-lane-<example>/…` is the build of `npm run build:moddable -- <example>`.
  */
-let deviceBuildReady = false;
+const deviceBuildsReady = new Set();
 function ensureDeviceBuild(file) {
-  if (deviceBuildReady || !fs.readFileSync(file, 'utf8').includes('build/moddable-lane/')) return;
+  const source = fs.readFileSync(file, 'utf8');
+  const builds = new Set();
+  if (source.includes('build/moddable-lane/')) builds.add('');
+  for (const match of source.matchAll(/build\/moddable-lane-([a-z0-9-]+)\//g)) builds.add(match[1]);
   const tsx = path.join(repoRoot, 'node_modules/.bin/tsx');
-  const result = spawnSync(tsx, ['tools/build-moddable.ts', '--out', 'build/moddable-lane'], { cwd: repoRoot, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`build:moddable for the lane failed: ${result.stderr || result.stdout}`);
-  deviceBuildReady = true;
+  for (const example of builds) {
+    if (deviceBuildsReady.has(example)) continue;
+    const out = example ? `build/moddable-lane-${example}` : 'build/moddable-lane';
+    const result = spawnSync(tsx, ['tools/build-moddable.ts', ...(example ? [example] : []), '--out', out], { cwd: repoRoot, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`build:moddable ${example} for the lane failed: ${result.stderr || result.stdout}`);
+    deviceBuildsReady.add(example);
+  }
 }
 
 async function bundle(file) {
