@@ -1,12 +1,13 @@
 /**
- * Downloads an image over HTTP(S) into a firmware slot one block at a time, as the AWS OTA library
- * does over HTTP: each request asks for the rest of the current block (`Range: bytes=a-b`); once the
- * block is complete it is hashed, written to flash and reported through `onBlockWritten` (which
- * persists progress) before the next block is requested. So the device never holds more than one
- * block that is not yet durable: a power loss costs at most one block of download, and the server
- * never sends more than that ahead either. A dropped connection is retried from the byte it stopped
- * at (the partial block is still in memory). A server that ignores Range (200) is read as one stream,
- * committing blocks as they fill.
+ * Downloads an image over HTTP(S) into a firmware slot, as the AWS OTA library does over HTTP: each
+ * request asks for the rest of the current block (`Range: bytes=a-b`); bytes are hashed and written
+ * to flash every `writeSize` bytes (the only RAM buffer), and once the block is complete
+ * `onBlockWritten` persists progress before the next block is requested. A request ends at a block
+ * boundary, so the device never has more than one block received and not yet recorded: a power loss
+ * costs at most one block of download. (With `blocksPerRequest` > 1 one network read may cross a
+ * block boundary before the record is saved, so that bound grows by up to one read, ≤ 64 KiB on Node.)
+ * A dropped connection is retried from the byte it stopped at (the partial write buffer is still in
+ * memory). A server that ignores Range (200) is read as one stream, recording blocks as they fill.
  */
 import type { FirmwareSlots, HttpClient, HttpResponse, IncrementalHash, Logger, Random, SlotName, Timers, TimerHandle, TlsCredentials } from '../../platform/pal/index.js';
 import { Backoff } from '../util/backoff.js';
@@ -23,11 +24,17 @@ export interface DownloadRequest {
   timeoutMs?: number;
   slot: SlotName;
   size: number;
+  /** The unit of persisted progress: `onBlockWritten` runs at each multiple of it (and at the end). */
   blockSize: number;
   /**
-   * Blocks asked for per request (default 1). One bounds what a power loss costs to one block, on the
-   * wire too; more saves a request (and, over TLS, a handshake) per block: the device still reads no
-   * further while a block is being made durable, but the server may have sent more into the socket.
+   * Bytes hashed and written to flash at a time: the RAM buffer. A divisor of `blockSize`; default
+   * the smaller of `blockSize` and 64 KiB.
+   */
+  writeSize?: number;
+  /**
+   * Blocks asked for per request (default 1). One keeps what a power loss costs to one block exactly;
+   * more saves a request (over TLS a handshake) per block, at the price of up to one network read
+   * more (see above).
    */
   blocksPerRequest?: number;
   /** Where to start: a block boundary; bytes before it are in flash and already fed to `hash`. */
@@ -73,7 +80,7 @@ export class ImageDownload {
   #sleep: { timer: TimerHandle; resolve: () => void } | undefined;
   readonly #buffer: Uint8Array;
   #fill = 0;
-  /** Offset in the image of the start of the block being filled. */
+  /** Offset in the image of the first byte not yet in flash (the start of the write buffer). */
   #blockStart: number;
   #url: string;
   /** Position at which the URL was last refreshed: a second refusal there is final. */
@@ -87,8 +94,12 @@ export class ImageDownload {
     if (offset % blockSize !== 0 || offset < 0 || offset > size) {
       throw new RangeError(`expected the resume offset to be a block boundary within 0..${size}, got ${offset}`);
     }
+    const writeSize = request.writeSize ?? Math.min(blockSize, 64 * 1024);
+    if (!(Number.isInteger(writeSize) && writeSize > 0 && blockSize % writeSize === 0)) {
+      throw new RangeError(`expected writeSize to divide the block size ${blockSize}, got ${writeSize}`);
+    }
     this.#r = request;
-    this.#buffer = new Uint8Array(blockSize);
+    this.#buffer = new Uint8Array(writeSize);
     this.#blockStart = offset;
     this.#url = request.url;
     this.stats = { bytesReceived: 0, requests: 0, retries: 0, resumedFrom: offset };
@@ -147,12 +158,13 @@ export class ImageDownload {
     return this.stats;
   }
 
-  /** One request: the rest of the current block (or, from a server ignoring Range, the rest of the file). */
+  /** One request: the rest of the current block, or of `blocksPerRequest` blocks (a server ignoring Range sends the whole file). */
   async #attempt(): Promise<void> {
     const { http, size, tls, timeoutMs, blockSize } = this.#r;
     const url = this.#url;
     const start = this.position;
-    const blockEnd = Math.min(size, this.#blockStart + blockSize * (this.#r.blocksPerRequest ?? 1));
+    const currentBlock = start - (start % blockSize);
+    const blockEnd = Math.min(size, currentBlock + blockSize * (this.#r.blocksPerRequest ?? 1));
     this.stats.requests++;
     let response: HttpResponse;
     try {
@@ -238,28 +250,32 @@ export class ImageDownload {
     throw new DownloadError(`HTTP ${status} from ${host}`);
   }
 
-  /** Copies bytes into the block buffer; each complete block is made durable before going on. */
+  /**
+   * Copies bytes into the write buffer; a full buffer goes to flash, and a complete block is recorded
+   * (awaited) before going on.
+   */
   async #accept(data: Uint8Array): Promise<void> {
-    const { blockSize, size } = this.#r;
+    const { size } = this.#r;
+    const capacity = this.#buffer.length;
     let offset = 0;
     while (offset < data.length) {
-      const n = Math.min(blockSize - this.#fill, data.length - offset);
+      const n = Math.min(capacity - this.#fill, data.length - offset);
       this.#buffer.set(data.subarray(offset, offset + n), this.#fill);
       this.#fill += n;
       offset += n;
-      if (this.#fill === blockSize || this.position === size) await this.#commitBlock();
+      if (this.#fill === capacity || this.position === size) await this.#flush();
     }
   }
 
-  async #commitBlock(): Promise<void> {
-    const block = this.#buffer.subarray(0, this.#fill);
+  async #flush(): Promise<void> {
+    const chunk = this.#buffer.subarray(0, this.#fill);
     const at = this.#blockStart;
-    const { slots, slot, hash, onBlockWritten } = this.#r;
-    hash.update(block);
-    await slots.write(slot, at, block);
-    this.#blockStart = at + block.length;
+    const { slots, slot, hash, onBlockWritten, blockSize, size } = this.#r;
+    hash.update(chunk);
+    await slots.write(slot, at, chunk);
+    this.#blockStart = at + chunk.length;
     this.#fill = 0;
-    await onBlockWritten(this.#blockStart);
+    if (this.#blockStart % blockSize === 0 || this.#blockStart === size) await onBlockWritten(this.#blockStart);
   }
 
   #throwIfCancelled(): void {

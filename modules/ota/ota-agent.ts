@@ -61,9 +61,14 @@ export interface OtaAgentOptions {
   allowDowngrade?: boolean;
   /** Key-store labels a job may name as its signing key. Default: only `Code Sign Cert`. */
   trustedSigningKeys?: readonly string[];
-  /** Download block: the unit of flash writes and of persisted progress. Default 64 KiB. */
+  /**
+   * Download block: the unit of persisted progress, so a power loss costs at most one block of
+   * download. Default 256 KiB (a progress record is a durable storage write; see README "Download").
+   */
   blockSize?: number;
-  /** Blocks per HTTP request (default 1: a power loss costs at most one block, on the wire too). */
+  /** Bytes hashed and written to flash at a time (the download's RAM buffer). Default min(blockSize, 64 KiB). */
+  writeSize?: number;
+  /** Blocks per HTTP request (default 1: a power loss costs at most one block; see downloader.ts). */
   blocksPerRequest?: number;
   /** Report download progress every this many percent. Default 10. */
   progressStepPercent?: number;
@@ -104,7 +109,7 @@ export type OtaBootOutcome =
   | { kind: 'reported'; jobId: string; status: DeviceJobStatus }
   | { kind: 'report-pending'; jobId: string };
 
-const DEFAULT_BLOCK_SIZE = 64 * 1024;
+const DEFAULT_BLOCK_SIZE = 256 * 1024;
 
 export class OtaAgent {
   readonly #o: OtaAgentOptions;
@@ -387,6 +392,7 @@ export class OtaAgent {
       slot: target,
       size: image.size,
       blockSize,
+      ...(this.#o.writeSize !== undefined ? { writeSize: this.#o.writeSize } : {}),
       ...(this.#o.blocksPerRequest !== undefined ? { blocksPerRequest: this.#o.blocksPerRequest } : {}),
       offset,
       hash,

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BootState, FirmwareSlots, SlotName } from '../pal/index.js';
@@ -20,7 +20,18 @@ export interface NodeFirmwareSlotsOptions {
   slotSize?: number;
   /** Erase block size (default 4096, ESP32 flash sectors). */
   blockSize?: number;
+  /**
+   * What a completed `write`/`erase` survives (modules/ota/README.md, "Durability on Node"):
+   * - `process` (default): the bytes are in the kernel's page cache when the call resolves, so they
+   *   survive the device process dying at any instant (crash, SIGKILL, `reboot()`), which is how the
+   *   Node host models a power cut; a host power loss may lose them. `setNextBoot` fsyncs the slot
+   *   first, so an image is on disk before the boot state can point at it.
+   * - `power`: every write and erase is fsynced before it resolves (survives a host power loss too).
+   */
+  durability?: SlotDurability;
 }
+
+export type SlotDurability = 'process' | 'power';
 
 /** What the boot-state file holds. */
 interface BootRecord {
@@ -45,12 +56,17 @@ export class NodeFirmwareSlots implements FirmwareSlots {
   readonly blockSize: number;
   readonly slotSize: number;
   readonly directory: string;
+  readonly durability: SlotDurability;
   #bootStatePath: string;
 
   constructor(directory: string, options: NodeFirmwareSlotsOptions = {}) {
     this.directory = directory;
     this.blockSize = options.blockSize ?? 4096;
     this.slotSize = options.slotSize ?? 4 * 1024 * 1024;
+    this.durability = options.durability ?? 'process';
+    if (this.durability !== 'process' && this.durability !== 'power') {
+      throw new ArgumentError(`expected durability "process" or "power", got ${JSON.stringify(this.durability)}`);
+    }
     if (this.slotSize % this.blockSize !== 0) {
       throw new ArgumentError(`expected slotSize (${this.slotSize}) to be a multiple of blockSize (${this.blockSize})`);
     }
@@ -73,7 +89,7 @@ export class NodeFirmwareSlots implements FirmwareSlots {
       } else {
         await fillErased(file, offset, length);
       }
-      await file.sync();
+      if (this.durability === 'power') await file.sync();
     } finally {
       await file.close();
     }
@@ -81,6 +97,8 @@ export class NodeFirmwareSlots implements FirmwareSlots {
 
   async write(slot: SlotName, offset: number, data: Uint8Array): Promise<void> {
     this.#checkRange(slot, offset, data.byteLength);
+    // Page-cache only: synchronous calls take microseconds, five thread-pool round trips take a millisecond.
+    if (this.durability === 'process') return this.#writeToPageCache(slot, offset, data);
     const file = await open(this.#slotPath(slot), 'r+');
     try {
       const current = await readErased(file, offset, data.byteLength);
@@ -91,9 +109,32 @@ export class NodeFirmwareSlots implements FirmwareSlots {
       // Never leave a hole of zeros between the end of the file and the write.
       if (offset > size) await fillErased(file, size, offset - size);
       await file.write(data, 0, data.byteLength, offset);
-      await file.sync();
+      if (this.durability === 'power') await file.sync();
     } finally {
       await file.close();
+    }
+  }
+
+  #writeToPageCache(slot: SlotName, offset: number, data: Uint8Array): void {
+    const fd = openSync(this.#slotPath(slot), 'r+');
+    try {
+      const current = new Uint8Array(data.byteLength).fill(ERASED);
+      for (let done = 0; done < current.length; ) {
+        const n = readSync(fd, current, done, current.length - done, offset + done);
+        if (n === 0) break;
+        done += n;
+      }
+      for (let i = 0; i < current.length; i++) {
+        if (current[i] !== ERASED) throw new FlashWriteError(slot, offset + i);
+      }
+      const { size } = fstatSync(fd);
+      if (offset > size) {
+        const fill = new Uint8Array(Math.min(offset - size, 256 * 1024)).fill(ERASED);
+        for (let at = size; at < offset; at += fill.length) writeSync(fd, fill, 0, Math.min(fill.length, offset - at), at);
+      }
+      for (let done = 0; done < data.byteLength; ) done += writeSync(fd, data, done, data.byteLength - done, offset + done);
+    } finally {
+      closeSync(fd);
     }
   }
 
@@ -117,8 +158,19 @@ export class NodeFirmwareSlots implements FirmwareSlots {
     if (record.pendingVerify) {
       throw new BootStateError(`slot ${record.running} is pending verification; mark it valid or roll back before choosing slot ${slot}`);
     }
+    // The image must be on disk before the boot state (fsynced) can point at it, whatever the durability.
+    await this.#syncSlot(slot);
     record.nextBoot = slot;
     this.#writeRecord(record);
+  }
+
+  async #syncSlot(slot: SlotName): Promise<void> {
+    const file = await open(this.#slotPath(slot), 'r+');
+    try {
+      await file.sync();
+    } finally {
+      await file.close();
+    }
   }
 
   async markValid(): Promise<void> {
