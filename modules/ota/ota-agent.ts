@@ -135,6 +135,10 @@ export class OtaAgent {
     if (!(blockSize > 0 && blockSize % flashBlock === 0)) {
       throw new ArgumentError(`expected blockSize to be a positive multiple of the flash block size ${flashBlock}, got ${blockSize}`);
     }
+    const writeSize = options.writeSize;
+    if (writeSize !== undefined && !(Number.isInteger(writeSize) && writeSize > 0 && blockSize % writeSize === 0)) {
+      throw new ArgumentError(`expected writeSize to divide the block size ${blockSize}, got ${writeSize}`);
+    }
     const step = options.progressStepPercent ?? 10;
     if (!(step > 0 && step <= 100)) throw new ArgumentError(`expected progressStepPercent in (0, 100], got ${step}`);
     this.#o = options;

@@ -129,6 +129,24 @@ describe('OtaAgent', () => {
     expect(d.storage.values.has(OTA_STATE_KEY)).toBe(false);
   });
 
+  it('writes flash in writeSize pieces and records progress only at block boundaries', async () => {
+    const d = makeDevice();
+    const progress: number[] = [];
+    const writes: number[] = [];
+    const write = d.slots.write.bind(d.slots);
+    d.slots.write = async (slot, offset, data) => {
+      writes.push(data.length);
+      return write(slot, offset, data);
+    };
+    const agent = d.agent('1.0.0', { blockSize: 32 * 1024, writeSize: 8 * 1024, onEvent: (e) => e.type === 'progress' && progress.push(e.bytesWritten) });
+    await expectReboot(agent.process(d.simpleJob('job-pieces')));
+    expect(d.slots.flash.B.subarray(0, d.image.length)).toEqual(d.image);
+    expect(progress).toEqual([32768, 65536, 98304, d.image.length]);
+    expect(Math.max(...writes)).toBe(8 * 1024);
+    expect(writes.reduce((a, b) => a + b, 0)).toBe(d.image.length);
+    expect(() => d.agent('1.0.0', { blockSize: 32 * 1024, writeSize: 12 * 1024 })).toThrow(/writeSize to divide the block size 32768, got 12288/);
+  });
+
   it('never activates an image whose signature does not verify', async () => {
     const d = makeDevice();
     const other = new CodeSigner();
