@@ -62,10 +62,24 @@ function wrap(line: string, width = 96): string[] {
   return out;
 }
 
-function jsdoc(text: string | null | undefined, indent: string, extra: string[] = []): string {
-  const lines = [...(text ? text.split(/\r?\n/).flatMap((l) => wrap(l.trimEnd())) : []), ...extra];
+function jsdoc(text: string | null | undefined, indent: string, extra: readonly string[] = []): string {
+  // Most items have no description and most generated notes are one line: skip the
+  // split/wrap/escape pipeline for them, it allocated several arrays per comment.
+  if (!text) {
+    if (extra.length === 0) return '';
+    if (extra.length === 1 && !extra[0]!.includes('*/')) return `${indent}/** ${extra[0]} */\n`;
+  }
+  const lines: string[] = [];
+  if (text) {
+    for (const l of text.includes('\n') ? text.split(/\r?\n/) : [text]) {
+      const trimmed = l.trimEnd();
+      if (trimmed.length <= 96) lines.push(trimmed);
+      else lines.push(...wrap(trimmed));
+    }
+  }
+  lines.push(...extra);
   if (lines.length === 0) return '';
-  const safe = lines.map((l) => l.replace(/\*\//g, '*\\/'));
+  const safe = lines.map((l) => (l.includes('*/') ? l.replace(/\*\//g, '*\\/') : l));
   if (safe.length === 1) return `${indent}/** ${safe[0]} */\n`;
   return `${indent}/**\n${safe.map((l) => (l ? `${indent} * ${l}` : `${indent} *`)).join('\n')}\n${indent} */\n`;
 }
@@ -239,21 +253,25 @@ function ownTypesInDependencyOrder(scope: TypeScope, cluster: Cluster): TypeDefi
   const own = [...cluster.enums, ...cluster.bitmaps, ...cluster.structs].filter((t) => !t.isGlobal);
   const ordered: TypeDefinition[] = [];
   const done = new Set<string>();
-  const visit = (t: TypeDefinition, stack: string[]) => {
+  // The structs being visited, outermost first: a cycle check without copying the path per field.
+  const stack: string[] = [];
+  const visit = (t: TypeDefinition) => {
     if (done.has(t.name)) return;
     if (stack.includes(t.name)) {
       throw new CodegenModelError(`${cluster.name}: struct ${t.name} contains itself (${[...stack, t.name].join(' → ')})`);
     }
     if (t.kind === 'struct') {
+      stack.push(t.name);
       for (const f of t.fields) {
         const dep = scope.lookup(f.type.name);
-        if (dep && !dep.isGlobal) visit(dep, [...stack, t.name]);
+        if (dep && !dep.isGlobal) visit(dep);
       }
+      stack.pop();
     }
     done.add(t.name);
     ordered.push(t);
   };
-  for (const t of own) visit(t, []);
+  for (const t of own) visit(t);
   return ordered;
 }
 
@@ -325,7 +343,9 @@ function emitCluster(plan: ClusterPlan, options: EmitOptions): string {
     if (setter) methods.add(setter);
     const report = `report${U}`;
     claim(report, `the report function of attribute ${a.definition.name}`);
-    return { a, U, getter, setter, report, ts: tsFieldType(scope, a.definition, `attribute ${a.definition.name}`) };
+    // The id appears in the handlers' doc comments, the metadata and the report function.
+    const id = hex(a.definition.code);
+    return { a, U, id, getter, setter, report, ts: tsFieldType(scope, a.definition, `attribute ${a.definition.name}`) };
   });
   const cmds = cluster.commands.map((c) => {
     let method = lowerFirst(c.name);
@@ -334,14 +354,14 @@ function emitCluster(plan: ClusterPlan, options: EmitOptions): string {
     methods.add(method);
     const input = c.input ? commandStruct(scope, cluster, c.input, 'request', c.name, c) : undefined;
     const output = c.output !== 'DefaultSuccess' ? commandStruct(scope, cluster, c.output, 'response', c.name, c) : undefined;
-    return { c, method, input, output };
+    return { c, method, id: hex(c.code), input, output };
   });
   const events = cluster.events.map((e) => {
     const typeName = `${e.name}Event`;
     const emit = `emit${upperFirst(e.name)}`;
     claim(typeName, `the fields type of event ${e.name}`);
     claim(emit, `the emit function of event ${e.name}`);
-    return { e, typeName, emit };
+    return { e, id: hex(e.code), typeName, emit };
   });
 
   const infoTypes = referencedTypes(scope, allFields(cluster, scope));
@@ -355,11 +375,11 @@ function emitCluster(plan: ClusterPlan, options: EmitOptions): string {
     out.push(`\n// ---- value types ----\n`);
     for (const t of ownTypes) out.push('\n' + (t.kind === 'struct' ? structDeclaration(scope, t) : enumDeclaration(t, true)));
   }
-  for (const { e, typeName } of events) {
+  for (const { e, id, typeName } of events) {
     const body = e.fields
       .map((f) => `${jsdoc(f.description, '  ')}  ${f.name}${f.qualities.includes('OPTIONAL') ? '?' : ''}: ${tsFieldType(scope, f, `event ${e.name} field ${f.name}`)};`)
       .join('\n');
-    out.push(`\n${jsdoc(e.description, '', [`Fields of event ${e.name} (${hex(e.code)}, priority ${e.priority}).`])}`);
+    out.push(`\n${jsdoc(e.description, '', [`Fields of event ${e.name} (${id}, priority ${e.priority}).`])}`);
     out.push(body ? `export type ${typeName} = {\n${body}\n};\n` : `export type ${typeName} = Record<string, never>;\n`);
   }
 
@@ -374,13 +394,13 @@ function emitCluster(plan: ClusterPlan, options: EmitOptions): string {
   out.push(`export interface ${handlersName}<C = unknown> {\n`);
   for (const x of attrs) {
     const d = x.a.definition;
-    if (x.getter) out.push(`${jsdoc(d.description, '  ', d.description ? [] : [`Reads ${d.name} (${hex(d.code)}).`])}  ${x.getter}?(context: C): ${x.ts} | Promise<${x.ts}>;\n`);
-    if (x.setter) out.push(`${jsdoc(null, '  ', [`Writes ${d.name} (${hex(d.code)}).`])}  ${x.setter}?(value: ${x.ts}, context: C): void | Promise<void>;\n`);
+    if (x.getter) out.push(`${jsdoc(d.description, '  ', d.description ? [] : [`Reads ${d.name} (${x.id}).`])}  ${x.getter}?(context: C): ${x.ts} | Promise<${x.ts}>;\n`);
+    if (x.setter) out.push(`${jsdoc(null, '  ', [`Writes ${d.name} (${x.id}).`])}  ${x.setter}?(value: ${x.ts}, context: C): void | Promise<void>;\n`);
   }
   for (const x of cmds) {
     const req = x.input ? x.input.name : 'Record<string, never>';
     const res = x.output ? x.output.name : 'void';
-    out.push(`${jsdoc(x.c.description, '  ', [`Command ${x.c.name} (${hex(x.c.code)}).`])}  ${x.method}?(request: ${req}, context: C): ${res} | Promise<${res}>;\n`);
+    out.push(`${jsdoc(x.c.description, '  ', [`Command ${x.c.name} (${x.id}).`])}  ${x.method}?(request: ${req}, context: C): ${res} | Promise<${res}>;\n`);
   }
   out.push(`}\n`);
 
@@ -394,23 +414,17 @@ function emitCluster(plan: ClusterPlan, options: EmitOptions): string {
   out.push(`  attributes: [\n`);
   for (const x of attrs) {
     const d = x.a.definition;
-    const parts = [
-      `id: ${hex(d.code)}`,
-      `name: ${str(d.name)}`,
-      `property: ${str(x.U)}`,
-      `type: ${typeInfoExpr(scope, d, `attribute ${d.name}`)}`,
-      `optional: ${d.qualities.includes('OPTIONAL')}`,
-      `nullable: ${d.qualities.includes('NULLABLE')}`,
-      `readable: ${x.getter !== undefined}`,
-      `writable: ${x.setter !== undefined}`,
-      ...(x.getter ? [`getter: ${str(x.getter)}`] : []),
-      ...(x.setter ? [`setter: ${str(x.setter)}`] : []),
-    ];
-    out.push(`    { ${parts.join(', ')} },\n`);
+    const getter = x.getter ? `, getter: ${str(x.getter)}` : '';
+    const setter = x.setter ? `, setter: ${str(x.setter)}` : '';
+    out.push(
+      `    { id: ${x.id}, name: ${str(d.name)}, property: ${str(x.U)}, type: ${typeInfoExpr(scope, d, `attribute ${d.name}`)}, ` +
+        `optional: ${d.qualities.includes('OPTIONAL')}, nullable: ${d.qualities.includes('NULLABLE')}, ` +
+        `readable: ${x.getter !== undefined}, writable: ${x.setter !== undefined}${getter}${setter} },\n`,
+    );
   }
   out.push(`  ],\n  commands: [\n`);
   for (const x of cmds) {
-    out.push(`    {\n      id: ${hex(x.c.code)},\n      name: ${str(x.c.name)},\n      method: ${str(x.method)},\n`);
+    out.push(`    {\n      id: ${x.id},\n      name: ${str(x.c.name)},\n      method: ${str(x.method)},\n`);
     out.push(`      request: ${fieldInfoList(scope, x.input?.fields ?? [], `command ${x.c.name} request`, '      ')},\n`);
     if (x.output) {
       out.push(`      response: { id: ${hex(x.output.code ?? x.c.code)}, name: ${str(x.output.name)}, fields: ${fieldInfoList(scope, x.output.fields, `command ${x.c.name} response`, '      ')} },\n`);
@@ -418,8 +432,8 @@ function emitCluster(plan: ClusterPlan, options: EmitOptions): string {
     out.push(`    },\n`);
   }
   out.push(`  ],\n  events: [\n`);
-  for (const { e } of events) {
-    out.push(`    { id: ${hex(e.code)}, name: ${str(e.name)}, priority: '${e.priority}', fields: ${fieldInfoList(scope, e.fields, `event ${e.name}`, '    ')} },\n`);
+  for (const { e, id } of events) {
+    out.push(`    { id: ${id}, name: ${str(e.name)}, priority: '${e.priority}', fields: ${fieldInfoList(scope, e.fields, `event ${e.name}`, '    ')} },\n`);
   }
   out.push(`  ],\n};\n`);
 
@@ -432,13 +446,13 @@ function emitCluster(plan: ClusterPlan, options: EmitOptions): string {
     const d = x.a.definition;
     out.push(`\n/** Reports a new value of ${d.name}; \`{ immediate: true }\` publishes without waiting for the report window. */\n`);
     out.push(`export function ${x.report}(endpoint: EndpointHandle, value: ${x.ts}, options?: ReportOptions): void {\n`);
-    out.push(`  reportAttribute(endpoint, ${metadataName}, ${hex(d.code)}, value, options);\n}\n`);
+    out.push(`  reportAttribute(endpoint, ${metadataName}, ${x.id}, value, options);\n}\n`);
   }
-  for (const { e, typeName, emit } of events) {
+  for (const { e, id, typeName, emit } of events) {
     out.push(`\n/** Emits event ${e.name}; \`{ immediate: true }\` publishes at once. */\n`);
     const param = e.fields.length ? `fields: ${typeName}` : `fields: ${typeName} = {}`;
     out.push(`export function ${emit}(endpoint: EndpointHandle, ${param}, options?: ReportOptions): void {\n`);
-    out.push(`  emitEvent(endpoint, ${metadataName}, ${hex(e.code)}, fields, options);\n}\n`);
+    out.push(`  emitEvent(endpoint, ${metadataName}, ${id}, fields, options);\n}\n`);
   }
   // Imports last, from what the body really uses (strict projects enable noUnusedLocals).
   let head = header([source]);

@@ -33,10 +33,13 @@ export function mergeGlobalsIntoClusters(idl: Idl): Idl {
         const struct = bitmap || enumType ? undefined : structs.get(name);
         if (bitmap) cluster.bitmaps.unshift(bitmap);
         else if (enumType) cluster.enums.unshift(enumType);
-        else if (struct) cluster.structs.unshift(struct);
-        else continue;
+        else if (struct) {
+          cluster.structs.unshift(struct);
+          // Only a struct brings new referenced names (its fields); enums and bitmaps reference
+          // nothing, so after a pass that added none of them the next pass would find nothing new.
+          changed = true;
+        } else continue;
         present.add(name);
-        changed = true;
       }
     }
   }
