@@ -25,6 +25,8 @@ export interface DocComment {
   text: string;
 }
 
+const BEYOND_LATIN1 = /[^\x00-\xff]/;
+
 const PUNCT = new Set('{}()[];:=,<>-'.split('').map((c) => c.charCodeAt(0)));
 
 function isIdStart(c: number): boolean {
@@ -71,11 +73,22 @@ export class Lexer {
   /** The current token; next() rewrites this one object instead of allocating one per token. */
   readonly tok: Token = { kind: Tok.Eof, text: '', start: 0, end: 0 };
   #pos = 0;
+  /**
+   * The text names, numbers and doc comments are sliced from. V8 stores a string with any character
+   * above U+00FF (a ‘quote’ in one comment is enough) with two bytes per character, and so every
+   * slice of it, and every generated file built from those slices: twice the bytes to copy and
+   * collect. When `text` has such characters this is a copy with each of them cut to its low byte
+   * (same length, so offsets agree), which V8 keeps at one byte per character; a slice is taken from
+   * it only where the original has no such character (always for names and numbers, which are ASCII).
+   */
+  readonly #narrow: string;
 
   constructor(
     readonly text: string,
     readonly file: string,
-  ) {}
+  ) {
+    this.#narrow = BEYOND_LATIN1.test(text) ? Buffer.from(text, 'latin1').toString('latin1') : text;
+  }
 
   error(offset: number, detail: string): CodegenInputError {
     const { line, column } = lineColumnOf(this.text, offset);
@@ -93,7 +106,7 @@ export class Lexer {
       p++;
       while (p < n && isIdPart(text.charCodeAt(p))) p++;
       this.#pos = p;
-      return this.#set(Tok.Id, text.slice(start, p), start, p);
+      return this.#set(Tok.Id, this.#narrow.slice(start, p), start, p);
     }
     if (isDigit(c)) {
       if (c === 48 && text.charCodeAt(p + 1) === 120 /* x */ && isHexDigit(text.charCodeAt(p + 2))) {
@@ -103,7 +116,7 @@ export class Lexer {
         while (p < n && isDigit(text.charCodeAt(p))) p++;
       }
       this.#pos = p;
-      return this.#set(Tok.Int, text.slice(start, p), start, p);
+      return this.#set(Tok.Int, this.#narrow.slice(start, p), start, p);
     }
     if (c === 34 /* " */) return this.#string(start);
     if (PUNCT.has(c)) {
@@ -142,7 +155,8 @@ export class Lexer {
           let anchor = end;
           while (anchor < n && isAnchorBlank(text.charCodeAt(anchor))) anchor++;
           // upstream: token.value[3:-2].strip()
-          const inner = end - p >= 5 ? text.slice(p + 3, end - 2) : '';
+          let inner = end - p >= 5 ? text.slice(p + 3, end - 2) : '';
+          if (this.#narrow !== text && !BEYOND_LATIN1.test(inner)) inner = this.#narrow.slice(p + 3, end - 2);
           this.docComments.push({ anchor, text: inner.trim() });
         }
         p = end;
