@@ -15,9 +15,13 @@ export interface ImageOptions {
   selfTest?: 'pass' | 'fail';
 }
 
-export async function buildFirmwareImage(options: ImageOptions): Promise<Uint8Array> {
+/**
+ * One ES module of a Node device program and everything it imports, with `define`d constants
+ * (e.g. `__FIRMWARE_VERSION__`): "a bundled build of an example", what a Node image carries.
+ */
+export async function bundleNodeProgram(entryPath: string, define: Record<string, string>): Promise<Uint8Array> {
   const result = await build({
-    entryPoints: [entry],
+    entryPoints: [entryPath],
     bundle: true,
     write: false,
     platform: 'node',
@@ -25,9 +29,14 @@ export async function buildFirmwareImage(options: ImageOptions): Promise<Uint8Ar
     target: 'node20',
     logLevel: 'silent',
     external: ['esbuild'],
-    define: { __FIRMWARE_VERSION__: JSON.stringify(options.version), __SELF_TEST__: JSON.stringify(options.selfTest ?? 'pass') },
+    define: Object.fromEntries(Object.entries(define).map(([k, v]) => [k, JSON.stringify(v)])),
     // CommonJS dependencies (mqtt-packet, …) call require() for Node built-ins.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   });
-  return buildNodeImage(options.version, result.outputFiles[0]!.contents);
+  return result.outputFiles[0]!.contents;
+}
+
+export async function buildFirmwareImage(options: ImageOptions): Promise<Uint8Array> {
+  const bundle = await bundleNodeProgram(entry, { __FIRMWARE_VERSION__: options.version, __SELF_TEST__: options.selfTest ?? 'pass' });
+  return buildNodeImage(options.version, bundle);
 }
