@@ -281,6 +281,8 @@ interface ClusterPlan {
   source: ClusterSource;
   scope: TypeScope;
   globalsUsed: TypeDefinition[];
+  /** clusterModuleName(), computed once: the file name, the index and the collision check use it. */
+  moduleName: string;
 }
 
 function allFields(cluster: Cluster, scope: TypeScope): Field[] {
@@ -533,7 +535,7 @@ function emitGlobalTypes(globals: Array<{ type: TypeDefinition; scope: TypeScope
 function emitIndex(plans: ClusterPlan[], sources: string[]): string {
   let out = header(sources);
   out += `export * from './${GLOBAL_TYPES_MODULE}.js';\n`;
-  for (const p of plans) out += `export * as ${p.source.cluster.name} from './${clusterModuleName(p.source.cluster)}.js';\n`;
+  for (const p of plans) out += `export * as ${p.source.cluster.name} from './${p.moduleName}.js';\n`;
   return out;
 }
 
@@ -558,11 +560,11 @@ export function emitFiles(sources: readonly ClusterSource[], options: EmitOption
         throw new CodegenModelError(`global type ${t.name} is defined differently by two inputs (${source.source} and another)`);
       }
     }
-    plans.push({ source, scope, globalsUsed });
+    plans.push({ source, scope, globalsUsed, moduleName: clusterModuleName(source.cluster) });
   }
   const moduleNames = new Map<string, string>();
   for (const p of plans) {
-    const file = clusterModuleName(p.source.cluster);
+    const file = p.moduleName;
     const prior = moduleNames.get(file);
     if (prior) throw new CodegenModelError(`clusters ${prior} and ${p.source.cluster.name} would both be written to ${file}.ts`);
     if (file === GLOBAL_TYPES_MODULE || file === 'index') throw new CodegenModelError(`cluster ${p.source.cluster.name} would overwrite ${file}.ts`);
@@ -582,7 +584,7 @@ export function emitFiles(sources: readonly ClusterSource[], options: EmitOption
 
   const sourceNames = [...new Set(sources.map((s) => s.source))].sort();
   files.set(`${GLOBAL_TYPES_MODULE}.ts`, emitGlobalTypes(orderedGlobals, sourceNames, options));
-  for (const p of plans) files.set(`${clusterModuleName(p.source.cluster)}.ts`, emitCluster(p, options));
+  for (const p of plans) files.set(`${p.moduleName}.ts`, emitCluster(p, options));
   files.set('index.ts', emitIndex(plans, sourceNames));
   return files;
 }
