@@ -1,10 +1,8 @@
-import { createPrivateKey } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage, type ClientRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions as HttpsRequestOptions } from 'node:https';
 import type { HttpClient, HttpGetOptions, HttpResponse, KeyStoreBackend } from '../pal/index.js';
 import { TransportError } from '../pal/index.js';
-import { encodePem } from '../../modules/codec/pem.js';
-import { ObjectNotFoundError } from '../../modules/keystore/errors.js';
+import { resolveTlsCredentials } from './tls-credentials.js';
 import { mapNodeError } from './transport.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -70,23 +68,7 @@ export class NodeHttpClient implements HttpClient {
     requestOptions.rejectUnauthorized = true;
     if (!tls) return;
     if (tls.serverName) requestOptions.servername = tls.serverName;
-    if (tls.ca) {
-      const text = new TextDecoder().decode(tls.ca);
-      requestOptions.ca = text.includes('-----BEGIN ') ? text : encodePem('CERTIFICATE', tls.ca);
-    } else if (tls.caLabel) {
-      const der = await this.#keyStore.read('certificate', tls.caLabel);
-      if (!der) throw new ObjectNotFoundError(tls.caLabel, 'certificate');
-      requestOptions.ca = encodePem('CERTIFICATE', der);
-    }
-    if (tls.certificateLabel) {
-      const der = await this.#keyStore.read('certificate', tls.certificateLabel);
-      if (!der) throw new ObjectNotFoundError(tls.certificateLabel, 'certificate');
-      requestOptions.cert = encodePem('CERTIFICATE', der);
-      const pkcs8 = await this.#keyStore.privateKeyForTransport(tls.privateKeyLabel ?? tls.certificateLabel);
-      const key = createPrivateKey({ key: Buffer.from(pkcs8.buffer, pkcs8.byteOffset, pkcs8.byteLength), format: 'der', type: 'pkcs8' });
-      pkcs8.fill(0);
-      requestOptions.key = key.export({ type: 'pkcs8', format: 'pem' });
-    }
+    Object.assign(requestOptions, await resolveTlsCredentials(this.#keyStore, tls));
   }
 }
 

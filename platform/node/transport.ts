@@ -1,4 +1,3 @@
-import { createPrivateKey } from 'node:crypto';
 import { connect as netConnect, type Socket } from 'node:net';
 import {
   checkServerIdentity as nodeCheckServerIdentity,
@@ -10,8 +9,7 @@ import {
 } from 'node:tls';
 import type { Connection, ConnectOptions, KeyStoreBackend, TlsCredentials, Transport, TransportErrorCode } from '../pal/index.js';
 import { TransportError } from '../pal/index.js';
-import { encodePem } from '../../modules/codec/pem.js';
-import { ObjectNotFoundError } from '../../modules/keystore/errors.js';
+import { resolveTlsCredentials } from './tls-credentials.js';
 
 export interface NodeTransportOptions {
   /** Default connect timeout when ConnectOptions has none (default 15 s). */
@@ -113,24 +111,7 @@ export class NodeTransport implements Transport {
     if (!/^[\d.]+$/.test(servername) && !servername.includes(':')) result.servername = servername;
     result.checkServerIdentity = (_host, cert) => checkServerIdentityFor(servername, cert);
     if (tls.alpn && tls.alpn.length > 0) result.ALPNProtocols = tls.alpn;
-    if (tls.ca) {
-      result.ca = toPemText(tls.ca, 'CERTIFICATE');
-    } else if (tls.caLabel) {
-      const der = await this.#keyStore.read('certificate', tls.caLabel);
-      if (!der) throw new ObjectNotFoundError(tls.caLabel, 'certificate');
-      result.ca = encodePem('CERTIFICATE', der);
-    }
-    if (tls.certificateLabel) {
-      const der = await this.#keyStore.read('certificate', tls.certificateLabel);
-      if (!der) throw new ObjectNotFoundError(tls.certificateLabel, 'certificate');
-      result.cert = encodePem('CERTIFICATE', der);
-      const keyLabel = tls.privateKeyLabel ?? tls.certificateLabel;
-      const pkcs8 = await this.#keyStore.privateKeyForTransport(keyLabel);
-      // OpenSSL's context takes PEM; go through a KeyObject so the key never exists as our own string.
-      const keyObject = createPrivateKey({ key: Buffer.from(pkcs8.buffer, pkcs8.byteOffset, pkcs8.byteLength), format: 'der', type: 'pkcs8' });
-      pkcs8.fill(0);
-      result.key = keyObject.export({ type: 'pkcs8', format: 'pem' });
-    }
+    Object.assign(result, await resolveTlsCredentials(this.#keyStore, tls));
     return result;
   }
 }
@@ -138,12 +119,6 @@ export class NodeTransport implements Transport {
 /** Node's own host-name check, against the configured server name rather than the dialled address. */
 function checkServerIdentityFor(servername: string, cert: PeerCertificate): Error | undefined {
   return nodeCheckServerIdentity(servername, cert);
-}
-
-function toPemText(bytes: Uint8Array, label: string): string {
-  const text = new TextDecoder().decode(bytes);
-  if (text.includes('-----BEGIN ')) return text;
-  return encodePem(label, bytes);
 }
 
 class NodeConnection implements Connection {
