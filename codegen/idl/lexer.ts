@@ -26,34 +26,22 @@ export interface DocComment {
 }
 
 const BEYOND_LATIN1 = /[^\x00-\xff]/;
+const BEYOND_LATIN1_ALL = /[^\x00-\xff]/g;
+
+/**
+ * Every token, comment and stray character of the file, in one native `split` (the capture group
+ * puts each match between the blank runs around it: [blanks, token, blanks, token, …, blanks]).
+ * A cold run used to spend most of its lexing time in the interpreter (a JS call or two per
+ * token for blank, identifier and digit runs); the split does all scanning as native code and leaves
+ * one array step per token. Alternatives, tried in order at each non-blank character:
+ * identifier; hex (`0x` + hex digit, else `0` stays a number); decimal digits; a string (escapes
+ * consume the next character, no raw newline; decoded later); `//` comment; `/* … *\/` comment;
+ * any other single character (punctuation, or a stray one next() reports). So the parts between
+ * matches are blank runs only, as lark's WS (space, \t, \f, \r, \n).
+ */
+const TOKENS = /([A-Za-z_][A-Za-z0-9_]*|0x[0-9A-Fa-f]+|[0-9]+|"(?:[^"\\\n]|\\[^\n])*"|\/\/[^\n]*|\/\*[\s\S]*?\*\/|[^ \t\f\r\n])/;
 
 const PUNCT = new Set('{}()[];:=,<>-'.split('').map((c) => c.charCodeAt(0)));
-
-function isIdStart(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
-}
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-function isHexDigit(c: number): boolean {
-  return isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
-}
-/**
- * Runs of identifier characters, digits and blanks are scanned with sticky regular expressions:
- * V8 runs those as compiled native code from the first call, while a per-character JS loop runs in
- * the interpreter until the parser gets hot, which made a single (cold) run several times slower.
- */
-const ID_REST = /[A-Za-z0-9_]*/y;
-const DIGITS = /[0-9]*/y;
-const HEX_DIGITS = /[0-9A-Fa-f]*/y;
-/** lark's WS: space, \t, \f, \r, \n. */
-const BLANKS = /[ \t\f\r\n]*/y;
-
-/** The offset after the run `pattern` (one of the above: it always matches) finds at `from`. */
-function scan(pattern: RegExp, text: string, from: number): number {
-  pattern.lastIndex = from;
-  return pattern.test(text) ? pattern.lastIndex : from;
-}
 
 /** Doc-comment anchors skip only ' \t\n\r', as upstream's PrefixCppDocComment does. */
 function isAnchorBlank(c: number): boolean {
@@ -81,22 +69,31 @@ export class Lexer {
   readonly docComments: DocComment[] = [];
   /** The current token; next() rewrites this one object instead of allocating one per token. */
   readonly tok: Token = { kind: Tok.Eof, text: '', start: 0, end: 0 };
+  /** [blanks, token, blanks, token, …, blanks] of the whole file (see TOKENS). */
+  readonly #parts: string[];
+  /** Index in #parts of the next token. */
+  #next = 1;
+  /** Offset of the end of the part before #next. */
   #pos = 0;
   /**
-   * The text names, numbers and doc comments are sliced from. V8 stores a string with any character
-   * above U+00FF (a ‘quote’ in one comment is enough) with two bytes per character, and so every
-   * slice of it, and every generated file built from those slices: twice the bytes to copy and
-   * collect. When `text` has such characters this is a copy with each of them cut to its low byte
-   * (same length, so offsets agree), which V8 keeps at one byte per character; a slice is taken from
-   * it only where the original has no such character (always for names and numbers, which are ASCII).
+   * The text the parts are split from. V8 stores a string with any character above U+00FF (a
+   * ‘quote’ in one comment is enough) with two bytes per character, and so every slice of it, and
+   * every generated file built from those slices: twice the bytes to copy and collect. When `text`
+   * has such characters this is a copy with each of them (each UTF-16 unit) replaced by U+007F,
+   * which no token rule but the stray-character one matches, as for the original character: same
+   * length and offsets, same tokens, one byte per character. Strings, stray characters and doc
+   * comments holding such characters are read from the original.
    */
   readonly #narrow: string;
+  readonly #hasWide: boolean;
 
   constructor(
     readonly text: string,
     readonly file: string,
   ) {
-    this.#narrow = BEYOND_LATIN1.test(text) ? Buffer.from(text, 'latin1').toString('latin1') : text;
+    this.#hasWide = BEYOND_LATIN1.test(text);
+    this.#narrow = this.#hasWide ? text.replace(BEYOND_LATIN1_ALL, '\x7f') : text;
+    this.#parts = this.#narrow.split(TOKENS);
   }
 
   error(offset: number, detail: string): CodegenInputError {
@@ -105,32 +102,33 @@ export class Lexer {
   }
 
   next(): Token {
-    const text = this.text;
-    const n = text.length;
-    let p = this.#skipTrivia();
-    if (p >= n) return this.#set(Tok.Eof, '', n, n);
-    const c = text.charCodeAt(p);
-    const start = p;
-    if (isIdStart(c)) {
-      p = scan(ID_REST, text, p + 1);
-      this.#pos = p;
-      return this.#set(Tok.Id, this.#narrow.slice(start, p), start, p);
-    }
-    if (isDigit(c)) {
-      if (c === 48 && text.charCodeAt(p + 1) === 120 /* x */ && isHexDigit(text.charCodeAt(p + 2))) {
-        p = scan(HEX_DIGITS, text, p + 2);
-      } else {
-        p = scan(DIGITS, text, p);
+    const parts = this.#parts;
+    for (;;) {
+      const i = this.#next;
+      if (i >= parts.length) {
+        const n = this.text.length;
+        return this.#set(Tok.Eof, '', n, n);
       }
-      this.#pos = p;
-      return this.#set(Tok.Int, this.#narrow.slice(start, p), start, p);
+      const s = parts[i]!;
+      const start = this.#pos + parts[i - 1]!.length;
+      const end = start + s.length;
+      this.#pos = end;
+      this.#next = i + 2;
+      const c = s.charCodeAt(0);
+      // Letters and _ (identifiers), then digits (numbers): the regular expression took the run.
+      if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95) return this.#set(Tok.Id, s, start, end);
+      if (c >= 48 && c <= 57) return this.#set(Tok.Int, s, start, end);
+      if (s.length === 1 && PUNCT.has(c)) return this.#set(Tok.Punct, s, start, end);
+      if (c === 47 /* / */ && s.length > 1) {
+        if (s.charCodeAt(1) === 42 /* * */ && s.charCodeAt(2) === 42) this.#docComment(start, end);
+        continue;
+      }
+      if (c === 34 /* " */) return this.#string(start);
+      if (c === 47 && this.text.charCodeAt(start + 1) === 42) {
+        throw this.error(start, 'found an unterminated /* comment, expected */ before the end of the file');
+      }
+      throw this.error(start, `unexpected character ${JSON.stringify(this.text[start])}`);
     }
-    if (c === 34 /* " */) return this.#string(start);
-    if (PUNCT.has(c)) {
-      this.#pos = p + 1;
-      return this.#set(Tok.Punct, text[p]!, start, p + 1);
-    }
-    throw this.error(p, `unexpected character ${JSON.stringify(text[p])}`);
   }
 
   #set(kind: Tok, text: string, start: number, end: number): Token {
@@ -143,34 +141,16 @@ export class Lexer {
     return t;
   }
 
-  #skipTrivia(): number {
+  /** A `/** … *\/` comment from `start` to `end`: remembered with its anchor for the parser. */
+  #docComment(start: number, end: number): void {
     const text = this.text;
     const n = text.length;
-    let p = this.#pos;
-    for (;;) {
-      p = scan(BLANKS, text, p);
-      if (text.charCodeAt(p) !== 47 /* / */) break;
-      const c2 = text.charCodeAt(p + 1);
-      if (c2 === 47) {
-        const eol = text.indexOf('\n', p + 2);
-        p = eol === -1 ? n : eol;
-      } else if (c2 === 42 /* * */) {
-        const close = text.indexOf('*/', p + 2);
-        if (close === -1) throw this.error(p, 'found an unterminated /* comment, expected */ before the end of the file');
-        const end = close + 2;
-        if (text.charCodeAt(p + 2) === 42) {
-          let anchor = end;
-          while (anchor < n && isAnchorBlank(text.charCodeAt(anchor))) anchor++;
-          // upstream: token.value[3:-2].strip()
-          let inner = end - p >= 5 ? text.slice(p + 3, end - 2) : '';
-          if (this.#narrow !== text && !BEYOND_LATIN1.test(inner)) inner = this.#narrow.slice(p + 3, end - 2);
-          this.docComments.push({ anchor, text: inner.trim() });
-        }
-        p = end;
-      } else break;
-    }
-    this.#pos = p;
-    return p;
+    let anchor = end;
+    while (anchor < n && isAnchorBlank(text.charCodeAt(anchor))) anchor++;
+    // upstream: token.value[3:-2].strip()
+    let inner = end - start >= 5 ? text.slice(start + 3, end - 2) : '';
+    if (this.#hasWide && !BEYOND_LATIN1.test(inner)) inner = this.#narrow.slice(start + 3, end - 2);
+    this.docComments.push({ anchor, text: inner.trim() });
   }
 
   #string(start: number): Token {
@@ -227,7 +207,7 @@ export class Lexer {
       p++;
     }
     out += latin1OfUtf8(text.slice(chunk, p));
-    this.#pos = p + 1;
+    // p + 1 is where TOKENS ended this string too: both end at the first quote no escape consumed.
     return this.#set(Tok.Str, out, start, p + 1);
   }
 }
