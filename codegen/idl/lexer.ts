@@ -92,7 +92,8 @@ export class Lexer {
     readonly file: string,
   ) {
     this.#hasWide = BEYOND_LATIN1.test(text);
-    this.#narrow = this.#hasWide ? text.replace(BEYOND_LATIN1_ALL, '\x7f') : text;
+    // replace() keeps a two-byte result for a two-byte subject; the Latin-1 round trip makes it one byte.
+    this.#narrow = this.#hasWide ? Buffer.from(text.replace(BEYOND_LATIN1_ALL, '\x7f'), 'latin1').toString('latin1') : text;
     this.#parts = this.#narrow.split(TOKENS);
   }
 
@@ -107,6 +108,8 @@ export class Lexer {
       const i = this.#next;
       if (i >= parts.length) {
         const n = this.text.length;
+        // Positions recorded for later errors keep this lexer; they need no tokens.
+        this.#parts.length = 0;
         return this.#set(Tok.Eof, '', n, n);
       }
       const s = parts[i]!;
