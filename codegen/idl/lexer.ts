@@ -19,11 +19,6 @@ export interface Token {
   lower?: string;
 }
 
-export interface DocComment {
-  /** Offset of the first character that is not ' ', \t, \n or \r after the comment. */
-  anchor: number;
-  text: string;
-}
 
 const BEYOND_LATIN1 = /[^\x00-\xff]/;
 const BEYOND_LATIN1_ALL = /[^\x00-\xff]/g;
@@ -66,7 +61,11 @@ function latin1OfUtf8(s: string): string {
 }
 
 export class Lexer {
-  readonly docComments: DocComment[] = [];
+  /**
+   * Doc comments by anchor: the offset of the first character that is not ' ', \t, \n or \r after
+   * the comment (the first comment wins). An item starting there takes the text as description.
+   */
+  readonly docComments = new Map<number, string>();
   /** The current token; next() rewrites this one object instead of allocating one per token. */
   readonly tok: Token = { kind: Tok.Eof, text: '', start: 0, end: 0 };
   /** [blanks, token, blanks, token, …, blanks] of the whole file (see TOKENS). */
@@ -153,7 +152,7 @@ export class Lexer {
     // upstream: token.value[3:-2].strip()
     let inner = end - start >= 5 ? text.slice(start + 3, end - 2) : '';
     if (this.#hasWide && !BEYOND_LATIN1.test(inner)) inner = this.#narrow.slice(start + 3, end - 2);
-    this.docComments.push({ anchor, text: inner.trim() });
+    if (!this.docComments.has(anchor)) this.docComments.set(anchor, inner.trim());
   }
 
   #string(start: number): Token {

@@ -23,10 +23,13 @@ export function mergeGlobalsIntoClusters(idl: Idl): Idl {
     for (const t of cluster.bitmaps) present.add(t.name);
     for (const t of cluster.structs) present.add(t.name);
     for (const t of cluster.enums) present.add(t.name);
-    let changed = true;
-    while (changed) {
-      changed = false;
-      for (const name of referencedTypeNames(cluster)) {
+    // Upstream repeats passes over all referenced names until one adds no struct. Names a pass
+    // leaves out are not global types and stay so, so a further pass can only add names that the
+    // structs added by the pass before it reference: walk just those (sorted, as upstream).
+    let pass = referencedTypeNames(cluster);
+    while (pass.length) {
+      const addedStructs: Struct[] = [];
+      for (const name of pass) {
         if (present.has(name)) continue;
         const bitmap = bitmaps.get(name);
         const enumType = bitmap ? undefined : enums.get(name);
@@ -35,12 +38,13 @@ export function mergeGlobalsIntoClusters(idl: Idl): Idl {
         else if (enumType) cluster.enums.unshift(enumType);
         else if (struct) {
           cluster.structs.unshift(struct);
-          // Only a struct brings new referenced names (its fields); enums and bitmaps reference
-          // nothing, so after a pass that added none of them the next pass would find nothing new.
-          changed = true;
+          addedStructs.push(struct);
         } else continue;
         present.add(name);
       }
+      const next = new Set<string>();
+      for (const s of addedStructs) for (const f of s.fields) if (!present.has(f.type.name)) next.add(f.type.name);
+      pass = [...next].sort();
     }
   }
   return idl;

@@ -62,7 +62,9 @@ const ATTRIBUTE_QUALITY = new Map<string, AttributeQuality | 'WRITEONLY'>([
 const COMMAND_QUALITY = new Map<string, CommandQuality>([['timed', 'TIMED_INVOKE'], ['fabric', 'FABRIC_SCOPED']]);
 
 function ordered<T>(set: Set<T>, order: readonly T[]): T[] {
-  return order.filter((q) => set.has(q));
+  const out: T[] = [];
+  if (set.size !== 0) for (const q of order) if (set.has(q)) out.push(q);
+  return out;
 }
 
 export interface ParseOptions {
@@ -77,9 +79,15 @@ export function parseMatterIdl(text: string, file: string, options: ParseOptions
 class Parser {
   readonly #lexer: Lexer;
   #tok: Token;
-  /** Items a doc comment may describe, with the offset their rule starts at, per cluster. */
+  /**
+   * Items a doc comment describes, with the offset their rule starts at, per cluster. Only items
+   * with a doc comment at their start are kept: the comment precedes the item, so the lexer has
+   * met it by the time the item is parsed.
+   */
   #anchors = new Map<Cluster, Array<{ pos: number; item: Described }>>();
   #clusterAnchors: Array<{ pos: number; item: Described }> = [];
+  /** Where each cluster's rule starts (for the duplicate-cluster error). */
+  #clusterStarts = new Map<Cluster, number>();
 
   constructor(text: string, file: string) {
     this.#lexer = new Lexer(text, file);
@@ -328,12 +336,12 @@ class Parser {
       enums: [], bitmaps: [], structs: [], attributes: [], commands: [], events: [],
     };
     this.#anchor(start, cluster);
+    this.#clusterStarts.set(cluster, start);
     if (this.#word() === 'revision') {
-      const revisionStart = this.#tok.start;
+      // Doc comments on `revision` go nowhere: no other item starts where it does.
       this.#advance();
       cluster.revision = this.#int('a revision number');
       this.#punct(';');
-      this.#anchor(revisionStart, { description: null }); // doc comments on `revision` go nowhere
     }
     while (!this.#acceptPunct('}')) this.#clusterItem(cluster);
     this.#anchors.set(cluster, this.#clusterAnchors);
@@ -596,17 +604,19 @@ class Parser {
   // ---- whole-file steps ---------------------------------------------------------------------
 
   #anchor(pos: number, item: Described): void {
-    this.#clusterAnchors.push({ pos, item });
+    if (this.#lexer.docComments.has(pos)) this.#clusterAnchors.push({ pos, item });
   }
 
+  /** `item` takes the doc comment at `pos` instead of the one at its own start. */
   #reanchor(item: Described, pos: number): void {
-    for (let i = this.#clusterAnchors.length - 1; i >= 0; i--) {
-      const a = this.#clusterAnchors[i]!;
-      if (a.item === item) {
-        a.pos = pos;
-        return;
+    const anchors = this.#clusterAnchors;
+    for (let i = anchors.length - 1; i >= 0; i--) {
+      if (anchors[i]!.item === item) {
+        anchors.splice(i, 1);
+        break;
       }
     }
+    this.#anchor(pos, item);
   }
 
   /** ZAP may emit a cluster twice; upstream keeps the first when both are identical and fails otherwise. */
@@ -625,7 +635,7 @@ class Parser {
       first.key ??= canonicalClusterKey(first.cluster);
       if (first.key !== canonicalClusterKey(cluster)) {
         throw this.#lexer.error(
-          this.#anchors.get(cluster)![0]!.pos,
+          this.#clusterStarts.get(cluster)!,
           `found a second, different definition of cluster ${cluster.name} (${code}), expected it to be identical to the first (${first.cluster.name})`,
         );
       }
@@ -635,20 +645,17 @@ class Parser {
 
   #applyDocComments(clusters: Cluster[]): void {
     const docs = this.#lexer.docComments;
-    if (docs.length === 0) return;
-    const byAnchor = new Map<number, string>();
-    for (const d of docs) if (!byAnchor.has(d.anchor)) byAnchor.set(d.anchor, d.text);
+    if (docs.size === 0) return;
     for (const cluster of clusters) {
-      for (const { pos, item } of this.#anchors.get(cluster)!) {
-        const text = byAnchor.get(pos);
-        if (text !== undefined) item.description = text;
-      }
+      for (const { pos, item } of this.#anchors.get(cluster)!) item.description = docs.get(pos)!;
     }
   }
 }
 
 function toInt(digits: string): Int {
-  if (digits.length < 16 && !digits.startsWith('0x')) return Number(digits);
+  // Below 16 characters both forms are exact as a double (at most 15 decimal or 13 hex digits);
+  // Number() reads `0x…` too, without the BigInt the longer ones need.
+  if (digits.length < 16) return Number(digits);
   const big = BigInt(digits);
   return big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
 }

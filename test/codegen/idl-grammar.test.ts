@@ -128,6 +128,29 @@ describe('.matter grammar', () => {
     expect(c.global_structs[0].description).toBeNull();
   });
 
+  it('doc comment edge cases: revision, form feed, inside the attribute rule, characters beyond U+00FF', () => {
+    const c = json(`cluster A = 1 {
+      /** On revision, so nowhere. */
+      revision 2;
+      /** Before a form feed, so nowhere. */\f attribute int8u a = 0;
+      attribute /** At the type: the attribute rule starts earlier, so nowhere. */ int8u b = 1;
+      /** ‘Quoted’ — kept as written. */ attribute int8u c = 2;
+      /** First. */
+      /** Second: the first ends before it, so only this one describes d. */
+      attribute int8u d = 3;
+    }`);
+    const cl = c.clusters[0];
+    expect(cl.revision).toBe(2);
+    expect(cl.description).toBeNull();
+    expect(cl.attributes.map((a: { description: string | null }) => a.description)).toEqual([
+      null, null, '‘Quoted’ — kept as written.', 'Second: the first ends before it, so only this one describes d.',
+    ]);
+    expect(parseError('cluster A = 1 { ‘ }').message).toBe('test.matter:1:17: unexpected character "‘"');
+    // A wide character inside a string or comment neither ends nor opens anything.
+    expect(json('endpoint 1 { server cluster X { ram attribute a default = "\u2022/*"; } } // \u2a2f').endpoints[0].server_clusters[0].attributes[0].default)
+      .toBe('â\x80¢/*');
+  });
+
   it('merges referenced globals into clusters recursively; a local type shadows a global one', () => {
     const idl = json(`
       enum GE : enum8 { kA = 0; }
