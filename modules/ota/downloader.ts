@@ -1,13 +1,12 @@
 /**
- * Downloads an image over HTTP(S) into a firmware slot, as the AWS OTA library does over HTTP: each
- * request asks for the rest of the current block (`Range: bytes=a-b`); bytes are hashed and written
- * to flash every `writeSize` bytes (the only RAM buffer), and once the block is complete
- * `onBlockWritten` persists progress before the next block is requested. A request ends at a block
- * boundary, so the device never has more than one block received and not yet recorded: a power loss
- * costs at most one block of download. (With `blocksPerRequest` > 1 one network read may cross a
- * block boundary before the record is saved, so that bound grows by up to one read, ≤ 64 KiB on Node.)
+ * Downloads an image over HTTP(S) into a firmware slot: one request (`Range: bytes=<position>-`) for
+ * the rest of the image, read with `HttpResponse.read` at most as many bytes as fit the write buffer
+ * (the only RAM buffer, `writeSize`); a full buffer is hashed and written to flash, and at every
+ * block boundary `onBlockWritten` persists progress before a byte of the next block is read. Bytes
+ * not read yet stay in the platform's socket buffers, so the device never holds more than one block
+ * received and not yet recorded: a power loss costs at most one block of download.
  * A dropped connection is retried from the byte it stopped at (the partial write buffer is still in
- * memory). A server that ignores Range (200) is read as one stream, recording blocks as they fill.
+ * memory). A server that ignores Range (200) is read from its start, skipping what is in flash.
  */
 import type { FirmwareSlots, HttpClient, HttpResponse, IncrementalHash, Logger, Random, SlotName, Timers, TimerHandle, TlsCredentials } from '../../platform/pal/index.js';
 import { Backoff } from '../util/backoff.js';
@@ -31,12 +30,6 @@ export interface DownloadRequest {
    * the smaller of `blockSize` and 64 KiB.
    */
   writeSize?: number;
-  /**
-   * Blocks asked for per request (default 1). One keeps what a power loss costs to one block exactly;
-   * more saves a request (over TLS a handshake) per block, at the price of up to one network read
-   * more (see above).
-   */
-  blocksPerRequest?: number;
   /** Where to start: a block boundary; bytes before it are in flash and already fed to `hash`. */
   offset: number;
   hash: IncrementalHash;
@@ -158,18 +151,16 @@ export class ImageDownload {
     return this.stats;
   }
 
-  /** One request: the rest of the current block, or of `blocksPerRequest` blocks (a server ignoring Range sends the whole file). */
+  /** One request for the rest of the image (a server ignoring Range sends the whole file). */
   async #attempt(): Promise<void> {
-    const { http, size, tls, timeoutMs, blockSize } = this.#r;
+    const { http, size, tls, timeoutMs } = this.#r;
     const url = this.#url;
     const start = this.position;
-    const currentBlock = start - (start % blockSize);
-    const blockEnd = Math.min(size, currentBlock + blockSize * (this.#r.blocksPerRequest ?? 1));
     this.stats.requests++;
     let response: HttpResponse;
     try {
       response = await http.get(url, {
-        range: { start, end: blockEnd - 1 },
+        range: { start, end: size - 1 },
         ...(tls ? { tls } : {}),
         ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       });
@@ -179,35 +170,28 @@ export class ImageDownload {
     this.#response = response;
     if (this.#cancelledWith) response.cancel();
     try {
-      const whole = this.#checkResponse(response, start, blockEnd);
-      const end = whole ? size : blockEnd;
-      let skip = whole ? start : 0;
+      const whole = this.#checkResponse(response, start);
       try {
-        for await (const chunk of response.body) {
-          this.stats.bytesReceived += chunk.length;
-          let data = chunk;
-          if (skip > 0) {
-            const n = Math.min(skip, data.length);
-            skip -= n;
-            data = data.subarray(n);
-            if (data.length === 0) continue;
-          }
-          if (this.position + data.length > end) {
-            throw whole
-              ? new ImageSizeError(size, this.position + data.length, `the server sent more than ${size} bytes`)
-              : new DownloadError(`the server sent more than the requested bytes ${start}-${end - 1}`);
-          }
+        if (whole) await this.#skip(response, start);
+        while (this.position < size) {
+          // Never more than the write buffer holds: its end is at or before the current block's end.
+          const data = await response.read(Math.min(this.#buffer.length - this.#fill, size - this.position));
+          this.#throwIfCancelled();
+          if (!data) throw new RetryableDownloadError(`response ended at ${this.position} of ${size} bytes (truncated)`);
+          this.stats.bytesReceived += data.length;
           await this.#accept(data);
           this.#throwIfCancelled();
+        }
+        const extra = await response.read(1);
+        if (extra) {
+          throw whole
+            ? new ImageSizeError(size, size + extra.length, `the server sent more than ${size} bytes`)
+            : new DownloadError(`the server sent more than the requested bytes ${start}-${size - 1}`);
         }
       } catch (error) {
         if (error instanceof ImageSizeError || error instanceof DownloadError || this.#cancelledWith) throw this.#cancelledWith ?? error;
         if (error instanceof RetryableDownloadError) throw error;
         throw new RetryableDownloadError(`connection lost at ${this.position} of ${size} bytes: ${errorText(error)}`);
-      }
-      this.#throwIfCancelled();
-      if (this.position < end) {
-        throw new RetryableDownloadError(`response ended at ${this.position} of ${size} bytes (truncated)`);
       }
     } finally {
       response.cancel();
@@ -215,8 +199,19 @@ export class ImageDownload {
     }
   }
 
+  /** A server that ignored Range sends from byte 0: read past what is already in flash or in the buffer. */
+  async #skip(response: HttpResponse, bytes: number): Promise<void> {
+    for (let left = bytes; left > 0; ) {
+      const data = await response.read(Math.min(left, this.#buffer.length));
+      this.#throwIfCancelled();
+      if (!data) throw new RetryableDownloadError(`response ended at byte ${bytes - left} before the resume position ${bytes}`);
+      this.stats.bytesReceived += data.length;
+      left -= data.length;
+    }
+  }
+
   /** Validates status and headers; true when the server ignored Range and sends the whole file. */
-  #checkResponse(response: HttpResponse, start: number, end: number): boolean {
+  #checkResponse(response: HttpResponse, start: number): boolean {
     const { size } = this.#r;
     const { status, headers } = response;
     const host = hostOf(this.#url);
@@ -227,7 +222,7 @@ export class ImageDownload {
           throw new ImageSizeError(size, range.total, `the server's file is ${range.total} bytes`);
         }
         if (range.start !== start) {
-          throw new DownloadError(`asked ${host} for bytes ${start}-${end - 1}, got a range from ${range.start}`);
+          throw new DownloadError(`asked ${host} for bytes ${start}-${size - 1}, got a range from ${range.start}`);
         }
       }
       return false;

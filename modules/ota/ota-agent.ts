@@ -24,7 +24,7 @@ import type { KeyStoreApi } from '../keystore/types.js';
 import { Labels } from '../keystore/types.js';
 import { ArgumentError } from '../util/errors.js';
 import { p256PointFromSpki, spkiFromCertificate } from './code-signing-key.js';
-import { createSha256 } from './digest.js';
+import { createSignedImageHash } from './digest.js';
 import { isOtaDocument, parseOtaDocument, type OtaImage } from './document.js';
 import { ImageDownload, type DownloadStats } from './downloader.js';
 import {
@@ -37,7 +37,6 @@ import {
   SignatureMismatchError,
   SigningKeyError,
 } from './errors.js';
-import { verifyImageSignature } from './signature.js';
 import { OtaStateStore, type ActivationState, type DownloadingState, type ReportState } from './state.js';
 import { compareVersions, parseVersion } from './version.js';
 
@@ -68,8 +67,6 @@ export interface OtaAgentOptions {
   blockSize?: number;
   /** Bytes hashed and written to flash at a time (the download's RAM buffer). Default min(blockSize, 64 KiB). */
   writeSize?: number;
-  /** Blocks per HTTP request (default 1: a power loss costs at most one block; see downloader.ts). */
-  blocksPerRequest?: number;
   /** Report download progress every this many percent. Default 10. */
   progressStepPercent?: number;
   /** The application's self-test on the first boot of a new image: false or a throw fails it. */
@@ -375,7 +372,7 @@ export class OtaAgent {
     const eraseEnd = Math.min(slots.slotSize, roundUp(image.size, slots.blockSize));
     await slots.erase(target, offset, eraseEnd - offset);
     await this.#store.save(progress);
-    const hash = createSha256(platform.digest);
+    const hash = createSignedImageHash(platform.digest, publicKey, image.signature);
     for (let at = 0; at < offset; at += blockSize) {
       hash.update(await slots.read(target, at, Math.min(blockSize, offset - at)));
     }
@@ -397,7 +394,6 @@ export class OtaAgent {
       size: image.size,
       blockSize,
       ...(this.#o.writeSize !== undefined ? { writeSize: this.#o.writeSize } : {}),
-      ...(this.#o.blocksPerRequest !== undefined ? { blocksPerRequest: this.#o.blocksPerRequest } : {}),
       offset,
       hash,
       maxAttempts: this.#o.maxDownloadAttempts ?? 5,
@@ -440,7 +436,7 @@ export class OtaAgent {
     const digest = hash.digest();
     let failure: Error | undefined;
     if (image.sha256 && !sameBytes(digest, image.sha256)) failure = new DigestMismatchError(encodeHex(image.sha256), encodeHex(digest));
-    else if (!verifyImageSignature(digest, image.signature, publicKey)) failure = new SignatureMismatchError(image.signingKeyLabel);
+    else if (!hash.signatureValid()) failure = new SignatureMismatchError(image.signingKeyLabel);
     if (failure) {
       // Make the slot unbootable as well, so the bad bytes cannot be chosen by mistake.
       await slots.erase(target, 0, slots.blockSize);

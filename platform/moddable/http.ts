@@ -1,14 +1,14 @@
 /**
  * PAL HttpClient over ECMA-419 `embedded:network/http/client` (Moddable's examples/io/tcp/httpclient),
  * one client per request so `cancel()` can close exactly that connection. HTTPS goes over the same
- * TLS socket as the transport, with credentials from the key store. The body is delivered as it
- * arrives (`onReadable`), so an OTA image streams into flash without being held in RAM.
+ * TLS socket as the transport, with credentials from the key store. The body is taken as it arrives
+ * (`onReadable`) and read in pieces, so an OTA image streams into flash without being held in RAM.
  */
 import HTTPClient from 'embedded:network/http/client';
 import TCP from 'embedded:io/socket/tcp';
 import TLSSocket from 'embedded:io/socket/tcp/tls';
 import type { HttpClient, HttpGetOptions, HttpResponse, KeyStoreBackend, Timers } from '../pal/index.js';
-import { TransportError } from '../pal/index.js';
+import { TransportError, checkReadSize } from '../pal/index.js';
 import { ArgumentError, TimeoutError } from '../../modules/util/errors.js';
 import type { DnsResolver } from './dns.js';
 import { buildSecureOptions } from './transport.js';
@@ -33,8 +33,11 @@ export function parseHttpUrl(url: string): ParsedUrl {
   return { secure, host: match[2]!, port, path: path.startsWith('?') ? `/${path}` : path };
 }
 
-/** A pull queue of body chunks: the producer pushes, `for await` pulls, errors end the iteration. */
-class BodyStream implements AsyncIterable<Uint8Array> {
+/**
+ * Body bytes between the client's `onReadable` (which takes what the TCP window delivered, a few KiB
+ * on lwIP) and `HttpResponse.read`, which hands them out at most `maxBytes` at a time.
+ */
+class BodyQueue {
   readonly #chunks: Uint8Array[] = [];
   #ended = false;
   #error: Error | undefined;
@@ -52,25 +55,33 @@ class BodyStream implements AsyncIterable<Uint8Array> {
     this.#notify();
   }
 
+  /** `cancel()`: what is queued is dropped, reads return undefined. */
+  discard(): void {
+    this.#chunks.length = 0;
+    this.end();
+  }
+
+  async read(maxBytes: number): Promise<Uint8Array | undefined> {
+    checkReadSize(maxBytes);
+    for (;;) {
+      const chunk = this.#chunks[0];
+      if (chunk) {
+        if (chunk.byteLength <= maxBytes) return this.#chunks.shift();
+        this.#chunks[0] = chunk.subarray(maxBytes);
+        return chunk.subarray(0, maxBytes);
+      }
+      if (this.#ended) {
+        if (this.#error) throw this.#error;
+        return undefined;
+      }
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
+  }
+
   #notify(): void {
     const wake = this.#wake;
     this.#wake = undefined;
     wake?.();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    for (;;) {
-      const chunk = this.#chunks.shift();
-      if (chunk) {
-        yield chunk;
-        continue;
-      }
-      if (this.#ended) {
-        if (this.#error) throw this.#error;
-        return;
-      }
-      await new Promise<void>((resolve) => (this.#wake = resolve));
-    }
   }
 }
 
@@ -102,7 +113,7 @@ export class ModdableHttpClient implements HttpClient {
       : { io: TCP };
 
     return new Promise<HttpResponse>((resolve, reject) => {
-      const body = new BodyStream();
+      const body = new BodyQueue();
       let headersSeen = false;
       let finished = false;
       let timer = this.#timers.set(() => stop(new TimeoutError(`GET ${url}`, timeoutMs)), timeoutMs);
@@ -138,7 +149,15 @@ export class ModdableHttpClient implements HttpClient {
           restartTimer();
           const plain: Record<string, string> = {};
           responseHeaders.forEach((value, name) => (plain[name.toLowerCase()] = String(value)));
-          resolve({ status, headers: plain, body, cancel: () => stop() });
+          resolve({
+            status,
+            headers: plain,
+            read: (maxBytes) => body.read(maxBytes),
+            cancel: () => {
+              body.discard();
+              stop();
+            },
+          });
         },
         onReadable(count) {
           restartTimer();

@@ -1,7 +1,7 @@
 import { request as httpRequest, type IncomingMessage, type ClientRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions as HttpsRequestOptions } from 'node:https';
 import type { HttpClient, HttpGetOptions, HttpResponse, KeyStoreBackend } from '../pal/index.js';
-import { TransportError } from '../pal/index.js';
+import { TransportError, checkReadSize } from '../pal/index.js';
 import { resolveTlsCredentials } from './tls-credentials.js';
 import { mapNodeError } from './transport.js';
 
@@ -82,37 +82,95 @@ function toHttpResponse(
   for (const [name, value] of Object.entries(response.headers)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
-  let cancelled = false;
-  // Pause between chunks longer than timeoutMs ends the body with a timeout error.
+  const body = new NodeBodyReader(request, response, where);
+  // A pause between body bytes longer than timeoutMs ends the body with a timeout error.
   response.setTimeout?.(timeoutMs, () => {
     response.destroy(new TransportError('timeout', `body of ${where.host}:${where.port} stalled for ${timeoutMs} ms`));
   });
-  async function* body(): AsyncGenerator<Uint8Array> {
-    try {
-      for await (const chunk of response as AsyncIterable<Buffer>) {
-        yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      }
-      if (!response.complete && !cancelled) {
-        throw new TransportError('closed', `connection to ${where.host}:${where.port} closed before the body was complete`);
-      }
-    } catch (error) {
-      if (cancelled) return;
-      if (error instanceof TransportError) throw error;
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || (error as Error).message === 'aborted') {
-        throw new TransportError('closed', `connection to ${where.host}:${where.port} dropped mid-body`);
-      }
-      throw mapNodeError(error as Error, where);
-    }
-  }
   return {
     status: response.statusCode ?? 0,
     headers,
-    body: body(),
-    cancel() {
-      cancelled = true;
-      response.destroy();
-      request.destroy();
-    },
+    read: (maxBytes) => body.read(maxBytes),
+    cancel: () => body.cancel(),
   };
+}
+
+/**
+ * The body read in paused mode: `read(n)` takes at most n bytes from the message's buffer, and Node
+ * stops reading the socket while that buffer is full, so bytes nobody asked for stay in the kernel.
+ */
+class NodeBodyReader {
+  readonly #request: ClientRequest;
+  readonly #response: IncomingMessage;
+  readonly #where: { host: string; port: number };
+  #cancelled = false;
+  #ended = false;
+  #closed = false;
+  #error: Error | undefined;
+  #wake: (() => void) | undefined;
+
+  constructor(request: ClientRequest, response: IncomingMessage, where: { host: string; port: number }) {
+    this.#request = request;
+    this.#response = response;
+    this.#where = where;
+    const wake = () => {
+      const resolve = this.#wake;
+      this.#wake = undefined;
+      resolve?.();
+    };
+    response.on('readable', wake);
+    response.on('end', () => {
+      this.#ended = true;
+      wake();
+    });
+    response.on('error', (error) => {
+      this.#error ??= error;
+      wake();
+    });
+    response.on('close', () => {
+      this.#closed = true;
+      wake();
+    });
+  }
+
+  async read(maxBytes: number): Promise<Uint8Array | undefined> {
+    checkReadSize(maxBytes);
+    const response = this.#response;
+    for (;;) {
+      if (this.#cancelled) return undefined;
+      if (this.#error) throw this.#mapError(this.#error);
+      const available = response.readableLength;
+      if (available > 0) {
+        const chunk = response.read(Math.min(maxBytes, available)) as Buffer | null;
+        if (chunk) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      }
+      if (this.#ended) return undefined;
+      if (this.#closed) {
+        if (response.complete) return undefined;
+        throw new TransportError('closed', `connection to ${this.#where.host}:${this.#where.port} closed before the body was complete`);
+      }
+      // An empty buffer: ask for more (this also lets 'end' fire at the end of the body), then wait.
+      if (response.read(0) === null || response.readableLength === 0) {
+        await new Promise<void>((resolve) => (this.#wake = resolve));
+      }
+    }
+  }
+
+  cancel(): void {
+    this.#cancelled = true;
+    this.#response.destroy();
+    this.#request.destroy();
+    const resolve = this.#wake;
+    this.#wake = undefined;
+    resolve?.();
+  }
+
+  #mapError(error: Error): Error {
+    if (error instanceof TransportError) return error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || error.message === 'aborted') {
+      return new TransportError('closed', `connection to ${this.#where.host}:${this.#where.port} dropped mid-body`);
+    }
+    return mapNodeError(error, this.#where);
+  }
 }

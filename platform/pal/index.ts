@@ -8,6 +8,7 @@ export type { KeyStoreBackend, StoredObject, ObjectClass, KeyType, SignMechanism
 export type { Transport, Connection, ConnectOptions, TlsCredentials, TransportErrorCode } from './transport.js';
 export { TransportError } from './transport.js';
 export type { HttpClient, HttpGetOptions, HttpResponse } from './http.js';
+export { checkReadSize } from './http.js';
 export type { Timers, TimerHandle } from './timers.js';
 export type { Clock } from './clock.js';
 export type { Random } from './random.js';
@@ -15,7 +16,7 @@ export type { TextCodec } from './text.js';
 export type { Logger, LogLevel } from './log.js';
 export type { SystemControl } from './system.js';
 export type { Wifi, WifiStatus, AccessPoint } from './wifi.js';
-export type { Digests, IncrementalHash } from './digest.js';
+export type { Digests, IncrementalHash, SignedHash } from './digest.js';
 
 import type { KeyValueStorage } from './storage.js';
 import type { FirmwareSlots } from './firmware-slots.js';

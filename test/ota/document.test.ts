@@ -9,8 +9,10 @@ import {
   SigningKeyError,
   spkiFromCertificate,
   verifyImageSignature,
+  createSignedImageHash,
 } from '../../modules/ota/index.js';
 import { createCa, createTestPki } from '../helpers/pki.js';
+import { NodeDigests } from '../../platform/node/node-digests.js';
 
 describe('compareVersions', () => {
   it('orders dotted, prefixed, pre-release and AWS packed versions', () => {
@@ -87,6 +89,34 @@ describe('code-signing key and signature', () => {
     digest[0]! ^= 1;
     expect(verifyImageSignature(digest, der, point)).toBe(false);
     expect(verifyImageSignature(digest, new Uint8Array([0x30, 1, 2]), point)).toBe(false);
+  });
+
+  it('checks the signature while hashing, natively on Node and with noble elsewhere, with the same verdicts', () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const image = new Uint8Array(300_000).map((_, i) => (i * 31) & 0xff);
+    const der = new Uint8Array(sign('sha256', image, { key: privateKey, dsaEncoding: 'der' }));
+    const point = p256PointFromSpki(new Uint8Array(publicKey.export({ type: 'spki', format: 'der' })));
+    const expectedDigest = new Uint8Array(createHash('sha256').update(image).digest());
+    const other = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey;
+    const otherPoint = p256PointFromSpki(new Uint8Array(other.export({ type: 'spki', format: 'der' })));
+    for (const digests of [new NodeDigests(), undefined]) {
+      const run = (bytes: Uint8Array, signature: Uint8Array, key = point) => {
+        const hash = createSignedImageHash(digests, key, signature);
+        expect(() => hash.signatureValid()).toThrow(/after digest/);
+        for (let at = 0; at < bytes.length; at += 65_536) hash.update(bytes.subarray(at, at + 65_536));
+        return { digest: hash.digest(), valid: hash.signatureValid() };
+      };
+      expect(run(image, der)).toEqual({ digest: expectedDigest, valid: true });
+      const tampered = image.slice();
+      tampered[123_456]! ^= 0x40;
+      expect(run(tampered, der).valid).toBe(false);
+      expect(run(image, new Uint8Array([0x30, 1, 2])).valid).toBe(false);
+      expect(run(image, der, otherPoint).valid).toBe(false);
+    }
+    expect(() => new NodeDigests().sha256WithEcdsaP256(point.subarray(0, 64), der)).toThrow('expected an uncompressed P-256 point (65 bytes starting 0x04), got 64 bytes');
+    const offCurve = point.slice();
+    offCurve[64]! ^= 1;
+    expect(() => new NodeDigests().sha256WithEcdsaP256(offCurve, der)).toThrow(/expected a point on the P-256 curve/);
   });
 
   it('reads the key of an X.509 code-signing certificate', async () => {

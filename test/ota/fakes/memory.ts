@@ -15,6 +15,7 @@ import type {
   SlotName,
   SystemControl,
 } from '../../../platform/pal/index.js';
+import { checkReadSize } from '../../../platform/pal/index.js';
 import type { DeviceJobStatus, JobEndedListener, JobExecution, JobExecutionState, StatusDetails } from '../../../modules/jobs/index.js';
 import { JobsRequestRejectedError } from '../../../modules/jobs/index.js';
 import type { OtaJobsApi } from '../../../modules/ota/index.js';
@@ -191,23 +192,25 @@ function response(
 ): HttpResponse {
   let cancelled = false;
   const chunkSize = server?.chunkSize ?? 4096;
-  async function* chunks(): AsyncGenerator<Uint8Array> {
-    const drop = faults.dropAfterBytes !== undefined && (faults.dropTimes ?? Infinity) > 0 ? faults.dropAfterBytes : undefined;
-    if (drop !== undefined && faults.dropTimes !== undefined) faults.dropTimes--;
-    for (let at = 0; at < body.length; at += chunkSize) {
-      if (cancelled) return;
-      if (drop !== undefined && at >= drop) throw new Error('connection reset by peer');
-      await faults.onChunk?.(index, start + at);
-      if (cancelled) return;
-      const chunk = body.slice(at, Math.min(body.length, at + chunkSize, drop ?? Infinity));
-      entry.bytesSent += chunk.length;
-      yield chunk;
-    }
-  }
+  const drop = faults.dropAfterBytes !== undefined && (faults.dropTimes ?? Infinity) > 0 ? faults.dropAfterBytes : undefined;
+  if (drop !== undefined && faults.dropTimes !== undefined) faults.dropTimes--;
+  // Bytes arrive in "packets" of chunkSize; a read takes at most what is left of the current one.
+  let at = 0;
   return {
     status,
     headers,
-    body: chunks(),
+    async read(maxBytes) {
+      checkReadSize(maxBytes);
+      if (cancelled || at >= body.length) return undefined;
+      if (drop !== undefined && at >= drop) throw new Error('connection reset by peer');
+      if (at % chunkSize === 0) await faults.onChunk?.(index, start + at);
+      if (cancelled) return undefined;
+      const packetEnd = Math.min(body.length, at - (at % chunkSize) + chunkSize, drop ?? Infinity);
+      const chunk = body.slice(at, Math.min(packetEnd, at + maxBytes));
+      at += chunk.length;
+      entry.bytesSent += chunk.length;
+      return chunk;
+    },
     cancel() {
       cancelled = true;
     },
