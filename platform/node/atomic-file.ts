@@ -9,7 +9,7 @@ export function isTempFileName(name: string): boolean {
   return name.startsWith('.') && name.includes('.tmp-');
 }
 
-function tempPathFor(path: string): string {
+export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${++tempCounter}`);
 }
 

@@ -18,7 +18,7 @@ import { NodeHttpClient } from './http.js';
 import { NodeKeyStoreBackend } from './keystore-backend.js';
 import { NodeLogger, type NodeLoggerOptions } from './logger.js';
 import { NodeRandom } from './random.js';
-import { NodeFileStorage } from './storage.js';
+import { NodeFileStorage, type NodeFileStorageOptions } from './storage.js';
 import { NodeSystem, type NodeSystemOptions } from './system.js';
 import { NodeTextCodec } from './text.js';
 import { NodeTimers } from './timers.js';
@@ -31,7 +31,7 @@ export { NodeHttpClient } from './http.js';
 export { NodeKeyStoreBackend } from './keystore-backend.js';
 export { NodeLogger, type NodeLoggerOptions } from './logger.js';
 export { NodeRandom } from './random.js';
-export { NodeFileStorage, MAX_KEY_BYTES, MAX_VALUE_BYTES } from './storage.js';
+export { NodeFileStorage, MAX_KEY_BYTES, MAX_VALUE_BYTES, type NodeFileStorageOptions, type StorageDurability } from './storage.js';
 export { NodeSystem, RESTART_EXIT_CODE, type NodeSystemOptions } from './system.js';
 export { NodeTextCodec } from './text.js';
 export { NodeTimers } from './timers.js';
@@ -52,6 +52,8 @@ export interface NodePlatformOptions {
   wifi?: SimulatedWifiOptions;
   transport?: NodeTransportOptions;
   slots?: NodeFirmwareSlotsOptions;
+  /** Storage durability (default `power`: every write fsynced; see NodeFileStorageOptions). */
+  storage?: NodeFileStorageOptions;
   system?: NodeSystemOptions;
   /** Replaces any piece, e.g. a test double or the software key store backend. */
   overrides?: Partial<Platform>;
@@ -75,7 +77,7 @@ export function createNodePlatform(options: NodePlatformOptions): NodePlatform {
   const timers = overrides.timers ?? new NodeTimers();
   const keyStoreBackend = overrides.keyStoreBackend ?? new NodeKeyStoreBackend(join(dataDir, 'keystore'));
   const platform: Platform = {
-    storage: overrides.storage ?? new NodeFileStorage(join(dataDir, 'storage')),
+    storage: overrides.storage ?? new NodeFileStorage(join(dataDir, 'storage'), options.storage),
     slots: overrides.slots ?? new NodeFirmwareSlots(join(dataDir, 'firmware'), options.slots),
     keyStoreBackend,
     transport: overrides.transport ?? new NodeTransport(keyStoreBackend, options.transport),

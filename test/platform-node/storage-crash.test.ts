@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NodeFileStorage } from '../../platform/node/storage.js';
+import { NodeFileStorage, type StorageDurability } from '../../platform/node/storage.js';
 import { rounds } from '../helpers/rounds.js';
 import { KEYS, checkValue, makeValue } from './fixtures/storage-writer.js';
 
@@ -39,9 +39,9 @@ interface RoundResult {
 }
 
 /** Runs the writer, kills it with SIGKILL `killAfterMs` after its first write, and reports what it committed. */
-function runAndKill(dataDir: string, killAfterMs: number): Promise<RoundResult> {
+function runAndKill(dataDir: string, killAfterMs: number, durability: StorageDurability): Promise<RoundResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [childScript, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [childScript, dataDir, durability], { stdio: ['ignore', 'pipe', 'pipe'] });
     const committed = new Map<string, number>();
     let writesSeen = 0;
     let buffered = '';
@@ -82,26 +82,28 @@ describe('NodeFileStorage under SIGKILL', () => {
     expect(() => checkValue(flipped)).toThrow(/torn/);
   });
 
-  it(`every read after a kill yields the complete old or new value (${rounds(200, 30)} kills)`, async () => {
-    const total = rounds(200, 30);
-    // Four writers at once, each on its own directory: start-up dominates a round, and overlaps well.
-    const lanes = 4;
-    const stats = { writes: 0, inFlight: 0, kills: 0 };
-    await Promise.all(Array.from({ length: lanes }, (_, lane) => runLane(join(work, `lane-${lane}`), Math.ceil(total / lanes), stats)));
-    expect(stats.kills).toBeGreaterThanOrEqual(total);
-    expect(stats.writes).toBeGreaterThanOrEqual(total);
-    console.log(`storage crash test: ${stats.kills} kills, ${stats.writes} committed writes, ${stats.inFlight} in-flight values found complete`);
-  }, 180_000);
+  for (const [durability, total] of [['power', rounds(200, 30)], ['process', rounds(100, 20)]] as const) {
+    it(`every read after a kill yields the complete old or new value (durability ${durability}, ${total} kills)`, async () => {
+      // Four writers at once, each on its own directory: start-up dominates a round, and overlaps well.
+      const lanes = 4;
+      const stats = { writes: 0, inFlight: 0, kills: 0 };
+      await Promise.all(Array.from({ length: lanes }, (_, lane) => runLane(join(work, `${durability}-${lane}`), Math.ceil(total / lanes), durability, stats)));
+      expect(stats.kills).toBeGreaterThanOrEqual(total);
+      expect(stats.writes).toBeGreaterThanOrEqual(total);
+      console.log(`storage crash test (${durability}): ${stats.kills} kills, ${stats.writes} committed writes, ${stats.inFlight} in-flight values found complete`);
+    }, 180_000);
+  }
 });
 
-async function runLane(dataDir: string, kills: number, stats: { writes: number; inFlight: number; kills: number }): Promise<void> {
+async function runLane(dataDir: string, kills: number, durability: StorageDurability, stats: { writes: number; inFlight: number; kills: number }): Promise<void> {
   const last = new Map<string, number>(KEYS.map((k) => [k, 0]));
   for (let round = 0; round < kills; round++) {
-    const { committed, writesSeen } = await runAndKill(dataDir, Math.floor(Math.random() * 30));
+    // `process` writes take microseconds: a shorter window still lands kills mid-write.
+    const { committed, writesSeen } = await runAndKill(dataDir, Math.floor(Math.random() * (durability === 'power' ? 30 : 10)), durability);
     stats.kills++;
     stats.writes += writesSeen;
     for (const [key, seq] of committed) last.set(key, seq);
-    const storage = new NodeFileStorage(dataDir);
+    const storage = new NodeFileStorage(dataDir, { durability });
     for (const key of KEYS) {
       const value = await storage.get(key);
       const before = last.get(key)!;

@@ -26,6 +26,28 @@ describe('NodeFileStorage', () => {
     expect(await new NodeFileStorage(dir).get('thing_name')).toEqual(Uint8Array.of(4));
   });
 
+  it("with durability 'process': the same behaviour, values of unchanged length replaced in place", async () => {
+    const storage = new NodeFileStorage(dir, { durability: 'process' });
+    expect(storage.durability).toBe('process');
+    await storage.set('ota.state', Uint8Array.of(1, 2, 3));
+    expect(statSync(join(dir, 'ota.state')).mode & 0o777).toBe(0o600);
+    const inode = statSync(join(dir, 'ota.state')).ino;
+    await storage.set('ota.state', Uint8Array.of(4, 5, 6));
+    expect(statSync(join(dir, 'ota.state')).ino).toBe(inode);
+    expect(await storage.get('ota.state')).toEqual(Uint8Array.of(4, 5, 6));
+    await storage.set('ota.state', Uint8Array.of(7, 8));
+    expect(statSync(join(dir, 'ota.state')).ino).not.toBe(inode);
+    expect(await storage.get('ota.state')).toEqual(Uint8Array.of(7, 8));
+    await Promise.all(Array.from({ length: 20 }, (_, i) => storage.set('counter', Uint8Array.of(i, i))));
+    expect(await storage.get('counter')).toEqual(Uint8Array.of(19, 19));
+    // a directory written in one mode reads the same in the other
+    expect(await new NodeFileStorage(dir).get('ota.state')).toEqual(Uint8Array.of(7, 8));
+    await storage.delete('ota.state');
+    expect(await storage.keys()).toEqual(['counter']);
+    expect(readdirSync(dir)).toEqual(['counter']);
+    expect(() => new NodeFileStorage(dir, { durability: 'eventually' as 'power' })).toThrow('expected durability "power" or "process", got "eventually"');
+  });
+
   it('keeps the last of concurrent sets to one key', async () => {
     const storage = new NodeFileStorage(dir);
     await Promise.all(Array.from({ length: 20 }, (_, i) => storage.set('counter', Uint8Array.of(i))));
