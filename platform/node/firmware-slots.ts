@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BootState, FirmwareSlots, SlotName } from '../pal/index.js';
@@ -58,6 +58,11 @@ export class NodeFirmwareSlots implements FirmwareSlots {
   readonly directory: string;
   readonly durability: SlotDurability;
   #bootStatePath: string;
+  /**
+   * `process` durability: a slot file stays open from its first write or erase until the image is
+   * handed to the boot state (or the other slot is written), instead of an open/close per 64 KiB.
+   */
+  readonly #open = new Map<SlotName, number>();
 
   constructor(directory: string, options: NodeFirmwareSlotsOptions = {}) {
     this.directory = directory;
@@ -73,6 +78,7 @@ export class NodeFirmwareSlots implements FirmwareSlots {
     mkdirSync(directory, { recursive: true, mode: 0o700 });
     this.#bootStatePath = join(directory, 'boot-state.json');
     for (const slot of SLOTS) this.#ensureSlotFile(slot);
+    openFiles.register(this, this.#open);
   }
 
   async erase(slot: SlotName, offset: number, length: number): Promise<void> {
@@ -80,6 +86,7 @@ export class NodeFirmwareSlots implements FirmwareSlots {
     if (offset % this.blockSize !== 0 || length % this.blockSize !== 0) {
       throw new ArgumentError(`expected erase offset and length to be multiples of ${this.blockSize}, got ${offset}, ${length}`);
     }
+    if (this.durability === 'process') return this.#eraseInPageCache(slot, offset, length);
     const file = await open(this.#slotPath(slot), 'r+');
     try {
       const { size } = await file.stat();
@@ -89,7 +96,7 @@ export class NodeFirmwareSlots implements FirmwareSlots {
       } else {
         await fillErased(file, offset, length);
       }
-      if (this.durability === 'power') await file.sync();
+      await file.sync();
     } finally {
       await file.close();
     }
@@ -109,33 +116,60 @@ export class NodeFirmwareSlots implements FirmwareSlots {
       // Never leave a hole of zeros between the end of the file and the write.
       if (offset > size) await fillErased(file, size, offset - size);
       await file.write(data, 0, data.byteLength, offset);
-      if (this.durability === 'power') await file.sync();
+      await file.sync();
     } finally {
       await file.close();
     }
   }
 
+  #eraseInPageCache(slot: SlotName, offset: number, length: number): void {
+    const fd = this.#fd(slot);
+    const { size } = fstatSync(fd);
+    if (offset + length >= size) {
+      if (offset < size) ftruncateSync(fd, offset);
+      return;
+    }
+    const fill = new Uint8Array(Math.min(length, 256 * 1024)).fill(ERASED);
+    for (let done = 0; done < length; done += fill.length) writeAll(fd, fill.subarray(0, Math.min(fill.length, length - done)), offset + done);
+  }
+
   #writeToPageCache(slot: SlotName, offset: number, data: Uint8Array): void {
-    const fd = openSync(this.#slotPath(slot), 'r+');
-    try {
-      const current = new Uint8Array(data.byteLength).fill(ERASED);
-      for (let done = 0; done < current.length; ) {
-        const n = readSync(fd, current, done, current.length - done, offset + done);
+    const fd = this.#fd(slot);
+    const { size } = fstatSync(fd);
+    // Bytes past the end of the file are erased; only what lies before it needs reading to check.
+    const overlap = Math.min(data.byteLength, Math.max(0, size - offset));
+    if (overlap > 0) {
+      const current = new Uint8Array(overlap);
+      for (let done = 0; done < overlap; ) {
+        const n = readSync(fd, current, done, overlap - done, offset + done);
         if (n === 0) break;
         done += n;
       }
-      for (let i = 0; i < current.length; i++) {
+      for (let i = 0; i < overlap; i++) {
         if (current[i] !== ERASED) throw new FlashWriteError(slot, offset + i);
       }
-      const { size } = fstatSync(fd);
-      if (offset > size) {
-        const fill = new Uint8Array(Math.min(offset - size, 256 * 1024)).fill(ERASED);
-        for (let at = size; at < offset; at += fill.length) writeSync(fd, fill, 0, Math.min(fill.length, offset - at), at);
-      }
-      for (let done = 0; done < data.byteLength; ) done += writeSync(fd, data, done, data.byteLength - done, offset + done);
-    } finally {
-      closeSync(fd);
     }
+    if (offset > size) {
+      const fill = new Uint8Array(Math.min(offset - size, 256 * 1024)).fill(ERASED);
+      for (let at = size; at < offset; at += fill.length) writeAll(fd, fill.subarray(0, Math.min(fill.length, offset - at)), at);
+    }
+    writeAll(fd, data, offset);
+  }
+
+  /** The open slot file (`process` durability); opening one slot closes the other. */
+  #fd(slot: SlotName): number {
+    let fd = this.#open.get(slot);
+    if (fd === undefined) {
+      this.#closeFiles();
+      fd = openSync(this.#slotPath(slot), 'r+');
+      this.#open.set(slot, fd);
+    }
+    return fd;
+  }
+
+  #closeFiles(): void {
+    for (const fd of this.#open.values()) closeSync(fd);
+    this.#open.clear();
   }
 
   async read(slot: SlotName, offset: number, length: number): Promise<Uint8Array> {
@@ -159,6 +193,7 @@ export class NodeFirmwareSlots implements FirmwareSlots {
       throw new BootStateError(`slot ${record.running} is pending verification; mark it valid or roll back before choosing slot ${slot}`);
     }
     // The image must be on disk before the boot state (fsynced) can point at it, whatever the durability.
+    this.#closeFiles();
     await this.#syncSlot(slot);
     record.nextBoot = slot;
     this.#writeRecord(record);
@@ -245,6 +280,21 @@ export class NodeFirmwareSlots implements FirmwareSlots {
   #writeRecord(record: BootRecord): void {
     writeFileAtomicSync(this.#bootStatePath, new TextEncoder().encode(JSON.stringify(record)), 0o600);
   }
+}
+
+/** Slot files left open by an instance that is garbage collected are closed. */
+const openFiles = new FinalizationRegistry<Map<SlotName, number>>((open) => {
+  for (const fd of open.values()) {
+    try {
+      closeSync(fd);
+    } catch {
+      /* already closed */
+    }
+  }
+});
+
+function writeAll(fd: number, data: Uint8Array, offset: number): void {
+  for (let done = 0; done < data.byteLength; ) done += writeSync(fd, data, done, data.byteLength - done, offset + done);
 }
 
 function checkSlot(slot: SlotName): void {

@@ -13,35 +13,42 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('NodeFirmwareSlots flash semantics', () => {
-  it('reads a fresh slot as erased (0xFF) and writes only on erased bytes', async () => {
-    const slots = new NodeFirmwareSlots(dir, SMALL);
-    expect(await slots.read('B', 1000, 8)).toEqual(new Uint8Array(8).fill(0xff));
-    await slots.write('B', 5000, Uint8Array.of(1, 2, 3));
-    expect(await slots.read('B', 4999, 5)).toEqual(Uint8Array.of(0xff, 1, 2, 3, 0xff));
-    // The gap before the first write must read erased, not zero.
-    expect(await slots.read('B', 0, 16)).toEqual(new Uint8Array(16).fill(0xff));
-    await expect(slots.write('B', 5002, Uint8Array.of(9))).rejects.toThrow(FlashWriteError);
-    await expect(slots.write('B', 5002, Uint8Array.of(9))).rejects.toThrow('flash write to slot B at offset 5002 hits bytes that are not erased');
-    // Slot A is untouched.
-    expect(await slots.read('A', 5000, 3)).toEqual(new Uint8Array(3).fill(0xff));
-  });
+  for (const durability of ['process', 'power'] as const) {
+    it(`reads a fresh slot as erased (0xFF) and writes only on erased bytes (durability ${durability})`, async () => {
+      const slots = new NodeFirmwareSlots(dir, { ...SMALL, durability });
+      expect(await slots.read('B', 1000, 8)).toEqual(new Uint8Array(8).fill(0xff));
+      await slots.write('B', 5000, Uint8Array.of(1, 2, 3));
+      expect(await slots.read('B', 4999, 5)).toEqual(Uint8Array.of(0xff, 1, 2, 3, 0xff));
+      // The gap before the first write must read erased, not zero.
+      expect(await slots.read('B', 0, 16)).toEqual(new Uint8Array(16).fill(0xff));
+      await expect(slots.write('B', 5002, Uint8Array.of(9))).rejects.toThrow(FlashWriteError);
+      await expect(slots.write('B', 5002, Uint8Array.of(9))).rejects.toThrow('flash write to slot B at offset 5002 hits bytes that are not erased');
+      // Slot A is untouched; writing it and then B again (process mode switches its open file) keeps both right.
+      expect(await slots.read('A', 5000, 3)).toEqual(new Uint8Array(3).fill(0xff));
+      await slots.write('A', 0, Uint8Array.of(7));
+      await slots.write('B', 5003, Uint8Array.of(4));
+      await expect(slots.write('A', 0, Uint8Array.of(8))).rejects.toThrow('flash write to slot A at offset 0');
+      expect(await slots.read('B', 5000, 4)).toEqual(Uint8Array.of(1, 2, 3, 4));
+      expect(await new NodeFirmwareSlots(dir, SMALL).read('A', 0, 2)).toEqual(Uint8Array.of(7, 0xff));
+    });
 
-  it('erases whole blocks only, after which writing works again', async () => {
-    const slots = new NodeFirmwareSlots(dir, SMALL);
-    const image = new Uint8Array(10_000).map((_, i) => i & 0xff);
-    await slots.write('A', 0, image);
-    await expect(slots.erase('A', 100, 4096)).rejects.toThrow(/multiples of 4096/);
-    await slots.erase('A', 4096, 4096);
-    const after = await slots.read('A', 0, 10_000);
-    expect(after.subarray(0, 4096)).toEqual(image.subarray(0, 4096));
-    expect(after.subarray(4096, 8192)).toEqual(new Uint8Array(4096).fill(0xff));
-    expect(after.subarray(8192)).toEqual(image.subarray(8192));
-    await slots.write('A', 4096, image.subarray(4096, 8192));
-    expect(await slots.read('A', 0, 10_000)).toEqual(image);
-    // Erasing the whole slot.
-    await slots.erase('A', 0, SMALL.slotSize);
-    expect(await slots.read('A', 0, 10_000)).toEqual(new Uint8Array(10_000).fill(0xff));
-  });
+    it(`erases whole blocks only, after which writing works again (durability ${durability})`, async () => {
+      const slots = new NodeFirmwareSlots(dir, { ...SMALL, durability });
+      const image = new Uint8Array(10_000).map((_, i) => i & 0xff);
+      await slots.write('A', 0, image);
+      await expect(slots.erase('A', 100, 4096)).rejects.toThrow(/multiples of 4096/);
+      await slots.erase('A', 4096, 4096);
+      const after = await slots.read('A', 0, 10_000);
+      expect(after.subarray(0, 4096)).toEqual(image.subarray(0, 4096));
+      expect(after.subarray(4096, 8192)).toEqual(new Uint8Array(4096).fill(0xff));
+      expect(after.subarray(8192)).toEqual(image.subarray(8192));
+      await slots.write('A', 4096, image.subarray(4096, 8192));
+      expect(await slots.read('A', 0, 10_000)).toEqual(image);
+      // Erasing the whole slot.
+      await slots.erase('A', 0, SMALL.slotSize);
+      expect(await slots.read('A', 0, 10_000)).toEqual(new Uint8Array(10_000).fill(0xff));
+    });
+  }
 
   it('refuses ranges outside the slot and unknown slots', async () => {
     const slots = new NodeFirmwareSlots(dir, SMALL);
