@@ -13,6 +13,7 @@ import type { KeyValueStorage, SlotName, TextCodec } from '../../platform/pal/in
 import type { DeviceJobStatus, StatusDetails } from '../jobs/index.js';
 
 export const OTA_STATE_KEY = 'ota.state';
+const RECORD_ALIGN = 32;
 
 /** Downloading `jobId` into `slot`; bytes [0, bytesWritten) are in flash. */
 export interface DownloadingState {
@@ -73,8 +74,16 @@ export class OtaStateStore {
     }
   }
 
+  /**
+   * The record is padded with spaces (which JSON.parse skips) to a multiple of 32 bytes, so the
+   * per-block progress updates keep one length as `bytesWritten` grows a digit: a storage that can
+   * replace a value of unchanged length in place then does (Node's `process` durability).
+   */
   save(state: OtaState): Promise<void> {
-    return this.#storage.set(OTA_STATE_KEY, this.#text.encode(JSON.stringify(state)));
+    const json = this.#text.encode(JSON.stringify(state));
+    const padded = new Uint8Array(Math.ceil(json.length / RECORD_ALIGN) * RECORD_ALIGN).fill(0x20);
+    padded.set(json);
+    return this.#storage.set(OTA_STATE_KEY, padded);
   }
 
   clear(): Promise<void> {
