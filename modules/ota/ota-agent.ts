@@ -62,7 +62,8 @@ export interface OtaAgentOptions {
   trustedSigningKeys?: readonly string[];
   /**
    * Download block: the unit of persisted progress, so a power loss costs at most one block of
-   * download. Default 256 KiB (a progress record is a durable storage write; see README "Download").
+   * download. Default 256 KiB (each block costs a storage write before the next block is read; see
+   * README "Download").
    */
   blockSize?: number;
   /** Bytes hashed and written to flash at a time (the download's RAM buffer). Default min(blockSize, 64 KiB). */
