@@ -20,7 +20,7 @@
 import type { Connection, Platform, TransportError } from '../../platform/pal/index.js';
 import { Backoff } from '../util/backoff.js';
 import { BoundedQueue } from '../util/bounded-queue.js';
-import { ArgumentError, QueueFullError, TimeoutError } from '../util/errors.js';
+import { ArgumentError, LimitExceededError, QueueFullError, TimeoutError } from '../util/errors.js';
 import {
   AckTimeoutError,
   BrokerDisconnectError,
@@ -670,6 +670,10 @@ export class MqttAgent implements MqttClient {
       return Promise.reject(error);
     }
     const existing = this.#subscriptions.get(filter);
+    if (!existing && this.#subscriptions.size >= AWS_IOT_LIMITS.subscriptions) {
+      // The broker would refuse the 51st filter of a connection; say so here, by name.
+      return Promise.reject(new LimitExceededError('subscriptions per connection', AWS_IOT_LIMITS.subscriptions, this.#subscriptions.size + 1));
+    }
     if (existing && existing.active && existing.qos >= qos) {
       // Already granted on this session: another handler for the same filter needs no SUBSCRIBE.
       this.#subscriptions.add(filter, qos, handler);

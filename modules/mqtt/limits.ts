@@ -18,6 +18,8 @@ export const AWS_IOT_LIMITS = {
   keepAliveMaxSeconds: 1200,
   /** Unacknowledged outbound QoS 1 publishes per connection. */
   inFlight: 100,
+  /** Topic filters subscribed per connection. */
+  subscriptions: 50,
 } as const;
 
 const SLASH = 0x2f;

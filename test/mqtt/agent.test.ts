@@ -400,6 +400,20 @@ describe('MqttAgent: connection loss', () => {
     expect(resub.flatMap((p) => p.subscriptions!.map((x) => x.topic))).toEqual(Array.from({ length: 19 }, (_, i) => `f/${i}`));
   });
 
+  it('refuses a 51st topic filter on a connection with a typed error, sending nothing (AWS IoT limit)', async () => {
+    const { broker, agent } = await connected();
+    for (let i = 0; i < 50; i++) await agent.subscribe(`f/${i}`, () => {});
+    const before = broker.current!.packets.length;
+    const error = await agent.subscribe('f/50', () => {}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LimitExceededError);
+    expect((error as Error).message).toBe('subscriptions per connection exceeds 50: got 51');
+    expect(broker.current!.packets.length).toBe(before);
+    // another handler on a filter already subscribed is not a new subscription; freeing one makes room
+    await agent.subscribe('f/7', () => {});
+    await agent.unsubscribe('f/0');
+    await agent.subscribe('f/50', () => {});
+  });
+
   it('sends a subscribe made while offline after connecting, ahead of offline publishes', async () => {
     const { broker, agent, options } = setup();
     const got: string[] = [];
