@@ -73,7 +73,6 @@ interface Variant {
   blockSize?: number;
   storage: StorageDurability;
   slots: SlotDurability;
-  hashThread?: 'worker' | 'main';
 }
 
 async function otaDownload(root: string, url: string, document: unknown, variant: Variant, run: number): Promise<number> {
@@ -91,7 +90,7 @@ async function otaDownload(root: string, url: string, document: unknown, variant
       text: new NodeTextCodec(),
       log: new NodeLogger({ level: 'error' }),
       system,
-      digest: new NodeDigests({ signedHashThread: variant.hashThread ?? 'worker' }),
+      digest: new NodeDigests(),
     },
     jobs,
     keyStore: { getPublicKey: async () => spki, getCertificate: async () => new Uint8Array(0) },
@@ -147,7 +146,6 @@ export default async function otaBench(): Promise<BenchResult> {
   try {
     const variants: Variant[] = [
       { label: "256 KiB blocks, storage and slots durability 'process'", storage: 'process', slots: 'process' },
-      { label: "same, SHA-256 and verify on the main thread", storage: 'process', slots: 'process', hashThread: 'main' },
       { label: "64 KiB blocks, durability 'process'", blockSize: 64 * 1024, storage: 'process', slots: 'process' },
       { label: "Node platform defaults: storage 'power', slots 'process'", storage: 'power', slots: 'process' },
       { label: "durability 'power' for both", storage: 'power', slots: 'power' },
