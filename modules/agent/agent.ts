@@ -39,6 +39,8 @@ export class Agent {
   #started: AgentComponent[] = [];
   #state: AgentState = 'created';
   #identity: Required<Pick<DeviceIdentity, 'thingName' | 'clientId'>> | undefined;
+  #stopWatchingIdentity: (() => void) | undefined;
+  #recovery: Promise<void> | undefined;
 
   constructor(config: AgentConfig) {
     if (!config || !config.platform) throw new ArgumentError('expected createAgent({ platform, … }), got no platform');
@@ -52,6 +54,11 @@ export class Agent {
 
   get state(): AgentState {
     return this.#state;
+  }
+
+  /** The last restart after the broker refused the device identity while running (see #onDisconnected). */
+  get recovery(): Promise<void> | undefined {
+    return this.#recovery;
   }
 
   get thingName(): string | undefined {
@@ -110,12 +117,32 @@ export class Agent {
         await component.start(this.#context());
         this.#started.push(component);
       }
+      this.#stopWatchingIdentity ??= this.mqtt.addConnectionListener({ onDisconnected: (reason) => this.#onDisconnected(reason) });
       this.#state = 'running';
     } catch (error) {
       this.#state = 'stopped';
       await this.#stopParts().catch(() => undefined);
       throw error;
     }
+  }
+
+  /**
+   * The MQTT client reconnects on its own, except when the broker refuses the device certificate
+   * (revoked or deactivated in the cloud): then, if the provisioner says so, the agent restarts,
+   * and start() provisions a new identity with the claim credentials.
+   */
+  #onDisconnected(reason: Error | undefined): void {
+    if (this.#state !== 'running' || !reason || !this.config.provisioner?.isIdentityRefused?.(reason)) return;
+    this.platform.log.log('warn', 'agent', 'the broker refuses the device certificate; restarting to provision a new one', { error: reason.message });
+    this.#recovery = (async () => {
+      await this.stop();
+      try {
+        await this.start();
+        this.platform.log.log('info', 'agent', 'running again with a new device certificate');
+      } catch (error) {
+        this.platform.log.log('error', 'agent', `could not recover the device identity: ${(error as Error).message}`);
+      }
+    })();
   }
 
   async #resolveIdentity(): Promise<{ thingName: string; clientId: string; managedThingId?: string }> {
@@ -165,6 +192,8 @@ export class Agent {
       );
     }
     this.#components = [];
+    this.#stopWatchingIdentity?.();
+    this.#stopWatchingIdentity = undefined;
     await this.dataModel.close();
     // A shared client belongs to whoever made it; the agent only disconnects a client it made itself.
     if (this.#ownsMqtt && this.mqtt.connected) await this.mqtt.disconnect().catch(() => undefined);

@@ -31,6 +31,12 @@ export interface AgentContext {
  */
 export interface AgentProvisioner {
   ensureProvisioned(context: { platform: Platform; mqtt: MqttClient }): Promise<DeviceIdentity>;
+  /**
+   * Optional: whether a connection error means the broker refuses the device identity (a revoked or
+   * deactivated certificate). When the MQTT client gives up for such a reason while the agent runs,
+   * the agent restarts itself, and `ensureProvisioned` provisions a new identity.
+   */
+  isIdentityRefused?(error: unknown): boolean;
 }
 
 /** A long-lived part of the device (jobs, OTA) started after the data model is attached, stopped before. */

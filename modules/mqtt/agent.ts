@@ -502,7 +502,7 @@ export class MqttAgent implements MqttClient {
     this.#failAllPending(reason);
     this.#subscriptions.deactivateAll();
     if (waiter) waiter.reject(cause);
-    else if (wasEverConnected) this.#notifyDisconnected(new ClientClosedError('reconnect', reason));
+    else if (wasEverConnected) this.#notifyDisconnected(new ClientClosedError('reconnect', reason, cause));
   }
 
   #clearTimers(): void {

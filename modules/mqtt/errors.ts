@@ -3,7 +3,8 @@ import { SdkError } from '../util/errors.js';
 
 /** The operation needs a connection and the agent was told to stop (disconnect()) or gave up reconnecting. */
 export class ClientClosedError extends SdkError {
-  constructor(readonly operation: string, readonly reason: string) {
+  /** `cause`: the error that made the client give up (e.g. the broker refusing the certificate). */
+  constructor(readonly operation: string, readonly reason: string, override readonly cause?: Error) {
     super(`${operation} abandoned: ${reason}`);
   }
 }

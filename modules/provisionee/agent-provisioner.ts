@@ -1,6 +1,7 @@
 /**
  * The provisionee as the agent's provisioning seam (modules/agent AgentProvisioner): on `agent.start()` it
- * provisions or resumes, re-provisions if the broker refuses the device certificate, and leaves the agent's
+ * provisions or resumes, re-provisions if the broker refuses the device certificate (at start, or while
+ * running: the agent restarts when `isIdentityRefused` says so), and leaves the agent's
  * MQTT client connected with the device identity, so the agent goes straight on to the capability report.
  */
 import type { AgentProvisioner, DeviceIdentity } from '../agent/config.js';
@@ -8,7 +9,7 @@ import type { Platform } from '../../platform/pal/index.js';
 import type { KeyStoreApi } from '../keystore/types.js';
 import type { MqttClient } from '../mqtt/types.js';
 import type { ProvisioneeConfig } from './config.js';
-import { Provisionee, type ProvisioningResult } from './provisionee.js';
+import { Provisionee, isCertificateRefused, type ProvisioningResult } from './provisionee.js';
 
 export interface ProvisioneeProvisioner extends AgentProvisioner {
   /** The last provisioning result (after `ensureProvisioned` resolved). */
@@ -39,5 +40,7 @@ export function provisioneeProvisioner(keyStore: KeyStoreApi, config: Provisione
       // Managed integrations use the managed thing id as the thing name.
       return { thingName: result.thingName, clientId: result.clientId, managedThingId: result.thingName };
     },
+    // provision() re-provisions when the broker refuses the device certificate, so a restart recovers.
+    isIdentityRefused: isCertificateRefused,
   };
 }

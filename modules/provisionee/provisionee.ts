@@ -430,6 +430,8 @@ export function isCertificateRefused(error: unknown): boolean {
   if (error instanceof TransportError) return error.code === 'certificate-rejected';
   if (error instanceof ConnectRefusedError) return [4, 5, 7, 0x86, 0x87].includes(error.returnCode);
   if (error instanceof ConnectionLostError) return isCertificateRefused(error.cause);
+  // The MQTT client gave up reconnecting because of it.
+  if (error instanceof ClientClosedError) return isCertificateRefused(error.cause);
   return false;
 }
 

@@ -3,7 +3,7 @@
  * is fleet-provisioned over MQTT/TLS, reconnects with its device certificate and publishes its capability
  * report, which the cloud stores for the managed thing.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -46,4 +46,37 @@ describe('provisionee → agent handover', () => {
       await agent.close();
     }
   });
+
+  it('a device certificate revoked while the agent runs: the agent restarts, provisions a new one and reports again', async () => {
+    const profile = await cloud.createProvisioningProfile({ name: 'AgentRevokeProfile' });
+    const sn = `SN-REVOKE-${Date.now()}`;
+    const thingId = cloud.createManagedThing({ serialNumber: sn, upc: '012345678905' }).Id;
+    const endpoint = { host: cloud.host, port: cloud.mqttPort, serverName: 'localhost' };
+    const config = { endpoint, templateName: 'AgentRevokeProfile', device: { serialNumber: sn, upc: '012345678905' }, format: 'cbor' as const };
+    const { platform, keyStore } = createTestDevice(mkdtempSync(path.join(tmpdir(), 'prov-revoke-dev-')), config);
+    await flashClaim(keyStore, { caPem: cloud.caPem, certificatePem: profile.ClaimCertificate, privateKeyPem: profile.ClaimCertificatePrivateKey });
+    const provisioner = provisioneeProvisioner(keyStore, config);
+    const agent = createAgent({ platform, endpoint, provisioner, reportWindowMs: 50 });
+    registerCluster(agent.addEndpoint('1', 'Light', ['Light']), OnOff, { getOnOff: () => true });
+    await agent.start();
+    try {
+      const first = provisioner.result!.certificateId;
+      const reportAgain = cloud.waitFor('capabilities', (e) => e.managedThingId === thingId, 30_000);
+      await cloud.revokeCertificate(first);
+      // the broker ends the session, the reconnect is refused, the MQTT client gives up, the agent recovers
+      await vi.waitFor(() => expect(agent.recovery).toBeDefined(), { timeout: 30_000, interval: 50 });
+      await agent.recovery;
+      expect(agent.state).toBe('running');
+      expect(agent.mqtt.connected).toBe(true);
+      const second = provisioner.result!.certificateId;
+      expect(second).not.toBe(first);
+      expect(cloud.describeCertificate(first)['status']).toBe('REVOKED');
+      expect(cloud.describeCertificate(second)['status']).toBe('ACTIVE');
+      expect(cloud.getManagedThing(thingId)['CertificateId']).toBe(second);
+      expect(agent.thingName).toBe(thingId);
+      expect(JSON.stringify((await reportAgain).report)).toContain('"1"');
+    } finally {
+      await agent.close();
+    }
+  }, 60_000);
 });
