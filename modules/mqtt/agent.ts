@@ -73,6 +73,12 @@ import type {
 
 /** AWS IoT accepts one CONNECT per second per client id; faster attempts are throttled. */
 const MIN_CONNECT_INTERVAL_MS = 1000;
+/**
+ * When each client id last sent CONNECT, shared by every agent on one platform (keyed by its clock,
+ * whose monotonic time the entries are in): the provisionee's claim session and the device session,
+ * or an agent replaced by a new one, still keep the one-per-second spacing per client id.
+ */
+const lastConnects = new WeakMap<object, Map<string, number>>();
 /** AWS IoT takes at most 8 filters per SUBSCRIBE. */
 const FILTERS_PER_SUBSCRIBE = 8;
 
@@ -147,7 +153,6 @@ export class MqttAgent implements MqttClient {
   readonly #refillBelow: number;
   #handlerErrors = 0;
   #everConnected = false;
-  #lastConnectAt = -Infinity;
   /** Bumped on every attempt and on disconnect(), so a late transport result from an old attempt is ignored. */
   #attemptId = 0;
   #reconnectTimer: ReturnType<Platform['timers']['set']> | undefined;
@@ -225,7 +230,7 @@ export class MqttAgent implements MqttClient {
     this.#everConnected = false;
     return new Promise((resolve, reject) => {
       this.#connectWaiter = { resolve, reject };
-      const sinceLast = this.#platform.clock.monotonic() - this.#lastConnectAt;
+      const sinceLast = this.#sinceLastConnect();
       if (sinceLast >= MIN_CONNECT_INTERVAL_MS) {
         this.#attempt();
         return;
@@ -263,11 +268,23 @@ export class MqttAgent implements MqttClient {
     if (wasConnected) this.#notifyDisconnected(undefined);
   }
 
+  #connectLog(): Map<string, number> {
+    const clock = this.#platform.clock;
+    let log = lastConnects.get(clock);
+    if (!log) lastConnects.set(clock, (log = new Map()));
+    return log;
+  }
+
+  /** Milliseconds since this client id last sent CONNECT from any agent on this platform. */
+  #sinceLastConnect(): number {
+    return this.#platform.clock.monotonic() - (this.#connectLog().get(this.#options!.clientId) ?? -Infinity);
+  }
+
   #attempt(): void {
     const options = this.#options!;
     this.#phase = 'connecting';
     const attemptId = ++this.#attemptId;
-    this.#lastConnectAt = this.#platform.clock.monotonic();
+    this.#connectLog().set(options.clientId, this.#platform.clock.monotonic());
     const timeoutMs = options.connectTimeoutMs ?? 10_000;
     let settled = false;
     const fail = (error: Error) => {
@@ -483,8 +500,7 @@ export class MqttAgent implements MqttClient {
       return;
     }
     this.#phase = 'waiting';
-    const sinceLast = this.#platform.clock.monotonic() - this.#lastConnectAt;
-    const wait = Math.max(delay, MIN_CONNECT_INTERVAL_MS - sinceLast);
+    const wait = Math.max(delay, MIN_CONNECT_INTERVAL_MS - this.#sinceLastConnect());
     this.#reconnectTimer = this.#platform.timers.set(() => {
       this.#reconnectTimer = undefined;
       if (this.#phase === 'waiting') this.#attempt();

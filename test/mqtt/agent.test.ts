@@ -114,6 +114,34 @@ describe('MqttAgent: connect', () => {
     }
   });
 
+  it('spaces CONNECTs of one client id a second apart across agents on one platform, not across client ids', async () => {
+    const { platform, broker, agent, options } = setup();
+    const times: number[] = [];
+    const original = broker.connect.bind(broker);
+    broker.connect = (o) => {
+      times.push(platform.time.now);
+      return original(o);
+    };
+    await agent.connect(options);
+    await settle();
+    await agent.disconnect();
+    // a second agent on the same platform: same client id waits out the second, another id does not
+    const second = createMqttAgent(platform);
+    const third = createMqttAgent(platform);
+    const connecting = second.connect(options);
+    await third.connect({ ...options, clientId: 'claim-1' });
+    await advance(platform, 1500);
+    await connecting;
+    // one transport connection per CONNECT, in order
+    const attempts = broker.packetsOf('connect').map((p, i) => [p.clientId, times[i]!] as const);
+    expect(attempts.map(([id]) => id)).toEqual(['dev-1', 'claim-1', 'dev-1']);
+    const at = (id: string, n = 0) => attempts.filter(([i]) => i === id)[n]![1];
+    expect(at('claim-1') - at('dev-1', 0)).toBeLessThan(1000);
+    expect(at('dev-1', 1) - at('dev-1', 0)).toBeGreaterThanOrEqual(1000);
+    await second.disconnect();
+    await third.disconnect();
+  });
+
   it('keeps growing the backoff while connections drop at once, and resets it after a stable connection', async () => {
     const { platform, broker, agent, options } = setup();
     await agent.connect({ ...options, reconnect: { baseMs: 100, capMs: 5000, stableAfterMs: 10_000 } });
