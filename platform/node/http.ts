@@ -96,13 +96,18 @@ function toHttpResponse(
 }
 
 /**
- * The body read in paused mode: `read(n)` takes at most n bytes from the message's buffer, and Node
- * stops reading the socket while that buffer is full, so bytes nobody asked for stay in the kernel.
+ * The body as a queue of the chunks Node delivered, handed out by `read(n)` in pieces of at most n
+ * bytes (views, never copies). Once the queue holds QUEUE_LIMIT bytes the message is paused, so Node
+ * stops reading the socket and the rest stays in the kernel until the caller asks for more.
  */
+const QUEUE_LIMIT = 64 * 1024;
+
 class NodeBodyReader {
   readonly #request: ClientRequest;
   readonly #response: IncomingMessage;
   readonly #where: { host: string; port: number };
+  readonly #chunks: Uint8Array[] = [];
+  #queued = 0;
   #cancelled = false;
   #ended = false;
   #closed = false;
@@ -113,47 +118,58 @@ class NodeBodyReader {
     this.#request = request;
     this.#response = response;
     this.#where = where;
-    const wake = () => {
-      const resolve = this.#wake;
-      this.#wake = undefined;
-      resolve?.();
-    };
-    response.on('readable', wake);
+    response.on('data', (chunk: Buffer) => {
+      this.#chunks.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      this.#queued += chunk.byteLength;
+      if (this.#queued >= QUEUE_LIMIT) response.pause();
+      this.#wakeReader();
+    });
     response.on('end', () => {
       this.#ended = true;
-      wake();
+      this.#wakeReader();
     });
     response.on('error', (error) => {
       this.#error ??= error;
-      wake();
+      this.#wakeReader();
     });
     response.on('close', () => {
       this.#closed = true;
-      wake();
+      this.#wakeReader();
     });
   }
 
   async read(maxBytes: number): Promise<Uint8Array | undefined> {
     checkReadSize(maxBytes);
-    const response = this.#response;
     for (;;) {
       if (this.#cancelled) return undefined;
-      if (this.#error) throw this.#mapError(this.#error);
-      const available = response.readableLength;
-      if (available > 0) {
-        const chunk = response.read(Math.min(maxBytes, available)) as Buffer | null;
-        if (chunk) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      const head = this.#chunks[0];
+      if (head) {
+        let piece: Uint8Array;
+        if (head.byteLength <= maxBytes) {
+          piece = head;
+          this.#chunks.shift();
+        } else {
+          piece = head.subarray(0, maxBytes);
+          this.#chunks[0] = head.subarray(maxBytes);
+        }
+        this.#queued -= piece.byteLength;
+        if (this.#queued < QUEUE_LIMIT && this.#response.isPaused()) this.#response.resume();
+        return piece;
       }
+      if (this.#error) throw this.#mapError(this.#error);
       if (this.#ended) return undefined;
       if (this.#closed) {
-        if (response.complete) return undefined;
+        if (this.#response.complete) return undefined;
         throw new TransportError('closed', `connection to ${this.#where.host}:${this.#where.port} closed before the body was complete`);
       }
-      // An empty buffer: ask for more (this also lets 'end' fire at the end of the body), then wait.
-      if (response.read(0) === null || response.readableLength === 0) {
-        await new Promise<void>((resolve) => (this.#wake = resolve));
-      }
+      await new Promise<void>((resolve) => (this.#wake = resolve));
     }
+  }
+
+  #wakeReader(): void {
+    const resolve = this.#wake;
+    this.#wake = undefined;
+    resolve?.();
   }
 
   cancel(): void {
