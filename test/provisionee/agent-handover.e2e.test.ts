@@ -21,19 +21,24 @@ afterAll(async () => {
   await cloud?.stop();
 });
 
+/** A managed thing and a device holding only claim credentials, with an agent that provisions it on start(). */
+async function claimOnlyDevice(profileName: string, serialPrefix: string) {
+  const profile = await cloud.createProvisioningProfile({ name: profileName });
+  const sn = `${serialPrefix}-${Date.now()}`;
+  const thingId = cloud.createManagedThing({ serialNumber: sn, upc: '012345678905' }).Id;
+  const endpoint = { host: cloud.host, port: cloud.mqttPort, serverName: 'localhost' };
+  const config = { endpoint, templateName: profileName, device: { serialNumber: sn, upc: '012345678905' }, format: 'cbor' as const };
+  const { platform, keyStore } = createTestDevice(mkdtempSync(path.join(tmpdir(), 'prov-agent-dev-')), config);
+  await flashClaim(keyStore, { caPem: cloud.caPem, certificatePem: profile.ClaimCertificate, privateKeyPem: profile.ClaimCertificatePrivateKey });
+  const provisioner = provisioneeProvisioner(keyStore, config);
+  const agent = createAgent({ platform, endpoint, provisioner, reportWindowMs: 50 });
+  registerCluster(agent.addEndpoint('1', 'Light', ['Light']), OnOff, { getOnOff: () => true });
+  return { thingId, provisioner, agent };
+}
+
 describe('provisionee → agent handover', () => {
   it('claim-only device: provisioned by agent.start(), then its capability report reaches the cloud', async () => {
-    const profile = await cloud.createProvisioningProfile({ name: 'AgentProfile' });
-    const sn = `SN-AGENT-${Date.now()}`;
-    const thingId = cloud.createManagedThing({ serialNumber: sn, upc: '012345678905' }).Id;
-    const endpoint = { host: cloud.host, port: cloud.mqttPort, serverName: 'localhost' };
-    const config = { endpoint, templateName: 'AgentProfile', device: { serialNumber: sn, upc: '012345678905' }, format: 'cbor' as const };
-    const { platform, keyStore } = createTestDevice(mkdtempSync(path.join(tmpdir(), 'prov-agent-dev-')), config);
-    await flashClaim(keyStore, { caPem: cloud.caPem, certificatePem: profile.ClaimCertificate, privateKeyPem: profile.ClaimCertificatePrivateKey });
-
-    const provisioner = provisioneeProvisioner(keyStore, config);
-    const agent = createAgent({ platform, endpoint, provisioner, reportWindowMs: 50 });
-    registerCluster(agent.addEndpoint('1', 'Light', ['Light']), OnOff, { getOnOff: () => true });
+    const { thingId, provisioner, agent } = await claimOnlyDevice('AgentProfile', 'SN-AGENT');
     const report = cloud.waitFor('capabilities', (e) => e.managedThingId === thingId, 15_000);
     await agent.start();
     try {
@@ -48,16 +53,7 @@ describe('provisionee → agent handover', () => {
   });
 
   it('a device certificate revoked while the agent runs: the agent restarts, provisions a new one and reports again', async () => {
-    const profile = await cloud.createProvisioningProfile({ name: 'AgentRevokeProfile' });
-    const sn = `SN-REVOKE-${Date.now()}`;
-    const thingId = cloud.createManagedThing({ serialNumber: sn, upc: '012345678905' }).Id;
-    const endpoint = { host: cloud.host, port: cloud.mqttPort, serverName: 'localhost' };
-    const config = { endpoint, templateName: 'AgentRevokeProfile', device: { serialNumber: sn, upc: '012345678905' }, format: 'cbor' as const };
-    const { platform, keyStore } = createTestDevice(mkdtempSync(path.join(tmpdir(), 'prov-revoke-dev-')), config);
-    await flashClaim(keyStore, { caPem: cloud.caPem, certificatePem: profile.ClaimCertificate, privateKeyPem: profile.ClaimCertificatePrivateKey });
-    const provisioner = provisioneeProvisioner(keyStore, config);
-    const agent = createAgent({ platform, endpoint, provisioner, reportWindowMs: 50 });
-    registerCluster(agent.addEndpoint('1', 'Light', ['Light']), OnOff, { getOnOff: () => true });
+    const { thingId, provisioner, agent } = await claimOnlyDevice('AgentRevokeProfile', 'SN-REVOKE');
     await agent.start();
     try {
       const first = provisioner.result!.certificateId;
