@@ -21,6 +21,7 @@ import {
   type Command,
   type CommandQuality,
   type ConstantEntry,
+  type DataType,
   type DefaultValue,
   type Endpoint,
   type Enum,
@@ -66,6 +67,45 @@ function ordered<T>(set: Set<T>, order: readonly T[]): T[] {
   if (set.size !== 0) for (const q of order) if (set.has(q)) out.push(q);
   return out;
 }
+
+/*
+ * Nodes with an id (`code`) are made by these functions only, one object shape each, and each is
+ * first called below with a bigint id. V8 tracks how a shape's fields are stored: ids start as
+ * small integers, and the first id beyond the 31-bit small-integer range (a vendor attribute such
+ * as 4294048773) switched `code` to a double field, which migrated every node made before it to a
+ * new shape (5,221 objects for controller-clusters). After a bigint (ids beyond 2^53 are bigints)
+ * the field holds any value as a tagged pointer, and no later id changes the shape.
+ */
+function fieldNode(code: Int, name: string, type: DataType, isList: boolean, qualities: FieldQuality[], apiMaturity: ApiMaturity): Field {
+  return { code, name, type, isList, qualities, apiMaturity, description: null };
+}
+
+function entryNode(name: string, code: Int, apiMaturity: ApiMaturity, specName: string | null): ConstantEntry {
+  return { name, code, apiMaturity, specName, description: null };
+}
+
+function clusterNode(code: Int, name: string, apiMaturity: ApiMaturity): Cluster {
+  return {
+    code, name, revision: 1, apiMaturity, description: null,
+    enums: [], bitmaps: [], structs: [], attributes: [], commands: [], events: [],
+  };
+}
+
+function commandNode(
+  code: Int, name: string, input: string | null, output: string, qualities: CommandQuality[], invokeAcl: AccessPrivilege,
+): Command {
+  return { code, name, input, output, qualities, invokeAcl, apiMaturity: 'STABLE', description: null };
+}
+
+function eventNode(code: Int, name: string, priority: EventPriority, readAcl: AccessPrivilege, qualities: EventQuality[], fields: Field[]): Event {
+  return { code, name, priority, readAcl, qualities, apiMaturity: 'STABLE', description: null, fields };
+}
+
+fieldNode(0n, '', { name: '' }, false, [], 'STABLE');
+entryNode('', 0n, 'STABLE', null);
+clusterNode(0n, '', 'STABLE');
+commandNode(0n, '', null, '', [], 'OPERATE');
+eventNode(0n, '', 'INFO', 'VIEW', [], []);
 
 export interface ParseOptions {
   /** Upstream's default is true: clusters get copies of the global types they reference. */
@@ -263,7 +303,7 @@ class Parser {
       this.#punct(']');
     }
     this.#punct(';');
-    const entry: ConstantEntry = { name, code, apiMaturity, specName, description: null };
+    const entry = entryNode(name, code, apiMaturity, specName);
     this.#anchor(start, entry);
     return entry;
   }
@@ -314,7 +354,7 @@ class Parser {
     }
     this.#punct('=');
     const code = this.#int('a field id');
-    const field: Field = { code, name, type, isList, qualities, apiMaturity, description: null };
+    const field = fieldNode(code, name, type, isList, qualities, apiMaturity);
     recordPosition(field, this.#lexer, start);
     this.#anchor(start, field);
     return field;
@@ -331,10 +371,7 @@ class Parser {
     this.#punct('=');
     const code = this.#int('a cluster id');
     this.#punct('{');
-    const cluster: Cluster = {
-      code, name, revision: 1, apiMaturity, description: null,
-      enums: [], bitmaps: [], structs: [], attributes: [], commands: [], events: [],
-    };
+    const cluster = clusterNode(code, name, apiMaturity);
     this.#anchor(start, cluster);
     this.#clusterStarts.set(cluster, start);
     if (this.#word() === 'revision') {
@@ -477,10 +514,7 @@ class Parser {
     this.#punct('=');
     const code = this.#int('a command id');
     this.#punct(';');
-    const command: Command = {
-      code, name, input, output, qualities: ordered(qualities, COMMAND_QUALITY_ORDER), invokeAcl,
-      apiMaturity: 'STABLE', description: null,
-    };
+    const command = commandNode(code, name, input, output, ordered(qualities, COMMAND_QUALITY_ORDER), invokeAcl);
     this.#anchor(start, command);
     recordPosition(command, this.#lexer, start);
     return command;
@@ -509,10 +543,7 @@ class Parser {
     this.#punct('=');
     const code = this.#int('an event id');
     const fields = this.#fieldBlock();
-    const event: Event = {
-      code, name, priority, readAcl, qualities: ordered(qualities, EVENT_QUALITY_ORDER), apiMaturity: 'STABLE',
-      description: null, fields,
-    };
+    const event = eventNode(code, name, priority, readAcl, ordered(qualities, EVENT_QUALITY_ORDER), fields);
     this.#anchor(start, event);
     return event;
   }
