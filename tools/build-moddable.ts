@@ -35,6 +35,7 @@ export const MODDABLE_MODULE_PROVIDERS: Record<string, string> = {
   'embedded:network/dns/resolver/udp': '$(MODDABLE)/examples/io/tcp/httpclient/manifest_httpclient.json',
   'embedded:network/http/client': '$(MODDABLE)/examples/io/tcp/httpclient/manifest_httpclient.json',
   'embedded:io/socket/tcp/tls': '$(MODDABLE)/examples/io/tcp/tlssocket/manifest.json',
+  crypt: '$(MODDABLE)/modules/crypt/digest/manifest.json',
   'mc/config': 'mcconfig (the manifest "config")',
   'mc/ffi': 'mcconfig (the manifest "ffi")',
   'mi/build-info': 'build/moddable/build-info.js (this build)',

@@ -33,7 +33,7 @@ export const moddableDefines = {
 /** Bare specifiers that name modules of the Moddable SDK (linked by mcconfig, never bundled). */
 const MODDABLE_BARE_MODULES = new Set([
   'preference', 'timer', 'time', 'sntp', 'rng', 'flash', 'ota', 'net', 'wifi', 'socket', 'securesocket',
-  'text/encoder', 'text/decoder', 'instrumentation', 'Resource', 'debug/moddable', 'http', 'dns', 'base64',
+  'text/encoder', 'text/decoder', 'instrumentation', 'Resource', 'debug/moddable', 'http', 'dns', 'base64', 'crypt',
 ]);
 
 /** Modules `npm run build:moddable` writes next to the bundle (linked by mcconfig too). */

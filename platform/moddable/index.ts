@@ -10,6 +10,7 @@ import { ModdableClock } from './clock.js';
 import { DnsResolver } from './dns.js';
 import { ModdableFirmwareSlots } from './firmware-slots.js';
 import { ModdableHttpClient } from './http.js';
+import { ModdableDigests } from './digests.js';
 import { TraceLogger } from './logger.js';
 import { PreferenceStorage } from './preference-storage.js';
 import { moddableRandom } from './random.js';
@@ -67,5 +68,6 @@ export function createModdablePlatform(options: ModdablePlatformOptions = {}): M
     log,
     system: new ModdableSystem({ log }),
     wifi: new ModdableWifi({ timers }),
+    digest: new ModdableDigests(),
   };
 }

@@ -87,3 +87,15 @@ declare module 'mi/build-info' {
   const buildInfo: { readonly sdkVersion: string; readonly app: string; readonly builtAt: string; readonly bundleBytes: number };
   export default buildInfo;
 }
+
+declare module 'crypt' {
+  /** Moddable's native digests (modules/crypt/digest): on ESP32 the SHA-256 behind it is in C. */
+  export class Digest {
+    constructor(type: 'MD5' | 'SHA1' | 'SHA224' | 'SHA256' | 'SHA384' | 'SHA512');
+    write(message: string | ArrayBuffer): void;
+    /** The digest; the object cannot be written afterwards (until `reset()`). */
+    close(): ArrayBuffer;
+    reset(): void;
+    readonly outputSize: number;
+  }
+}

@@ -3,6 +3,7 @@
 // trace, Wi-Fi connection codes, DNS + TCP/TLS sockets with key-store credentials, the HTTP client
 // with Range and a dropped connection.
 import { scenario } from '../harness.js';
+import { sha256 } from '@noble/hashes/sha2';
 import { createModdablePlatform } from '../../../platform/moddable/index.js';
 import { TraceLogger } from '../../../platform/moddable/logger.js';
 import type { Connection, TlsCredentials } from '../../../platform/pal/index.js';
@@ -240,4 +241,26 @@ scenario('HTTP client: Range GET streams a firmware image; a drop ends the body 
     for (let chunk = await dropped.read(4_096); chunk; chunk = await dropped.read(4_096)) got += chunk.length;
   }, 'connection reset', 'a dropped connection ends the body with an error');
   t.equal(got, 2_500, 'bytes before the drop were delivered');
+});
+
+scenario("digest: SHA-256 through crypt's Digest, fed whole buffers and views of part of one", async (t) => {
+  const platform = freshDevice();
+  t.assert(platform.digest !== undefined, 'the Moddable platform offers a digest');
+  const data = new Uint8Array(200_000).map((_, i) => (i * 31 + (i >> 8)) & 0xff);
+  const expected = sha256(data);
+  const hash = await t.measure('SHA-256 of 200,000 bytes in 64 KiB writes', () => {
+    const h = platform.digest!.sha256();
+    const block = new Uint8Array(65_536);
+    let at = 0;
+    for (; at + block.length <= data.length; at += block.length) {
+      block.set(data.subarray(at, at + block.length));
+      h.update(block); // a whole buffer: passed without a copy
+    }
+    h.update(data.subarray(at)); // a view of part of a buffer: copied
+    return h.digest();
+  });
+  t.equal(hash, expected, 'same digest as @noble/hashes over the whole input');
+  const empty = platform.digest!.sha256();
+  t.equal(empty.digest(), sha256(new Uint8Array(0)), 'empty input');
+  await t.throws(async () => empty.update(new Uint8Array(1)), 'after digest()', 'no update after digest()');
 });
