@@ -1,15 +1,6 @@
 import { createHash, createPublicKey, createVerify, type KeyObject } from 'node:crypto';
 import type { Digests, IncrementalHash, SignedHash } from '../pal/index.js';
 import { ArgumentError } from '../../modules/util/errors.js';
-import { workerSignedHash } from './hash-worker.js';
-
-export interface NodeDigestsOptions {
-  /**
-   * Where `sha256WithEcdsaP256` hashes: `worker` (default) on a worker thread (another core, while
-   * the main thread receives and writes the image), `main` on the calling thread.
-   */
-  signedHashThread?: 'worker' | 'main';
-}
 
 /**
  * SHA-256 and ECDSA P-256 verification from node:crypto (OpenSSL) for `Platform.digest`: about 20x
@@ -17,15 +8,6 @@ export interface NodeDigestsOptions {
  * millisecond instead of noble's ~7 ms.
  */
 export class NodeDigests implements Digests {
-  readonly #thread: 'worker' | 'main';
-
-  constructor(options: NodeDigestsOptions = {}) {
-    this.#thread = options.signedHashThread ?? 'worker';
-    if (this.#thread !== 'worker' && this.#thread !== 'main') {
-      throw new ArgumentError(`expected signedHashThread "worker" or "main", got ${JSON.stringify(this.#thread)}`);
-    }
-  }
-
   sha256(): IncrementalHash {
     const hash = createHash('sha256');
     return {
@@ -42,7 +24,6 @@ export class NodeDigests implements Digests {
    */
   sha256WithEcdsaP256(publicKeyPoint: Uint8Array, derSignature: Uint8Array): SignedHash {
     const key = p256Key(publicKeyPoint);
-    if (this.#thread === 'worker') return workerSignedHash(key, derSignature);
     const signature = derSignature.slice();
     const hash = createHash('sha256');
     const verifier = createVerify('sha256');
