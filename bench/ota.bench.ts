@@ -4,7 +4,7 @@
  * 64 KiB writes into the Node firmware slot files; progress persisted in NodeFileStorage before a
  * byte of the next 256 KiB block is read; then the ECDSA P-256 check), timed from process() to the
  * image being verified, against a bare Node `http.get` of the same file from the same server into
- * memory, both in this run, medians of 9 interleaved repetitions. The server (the simulator's
+ * memory, both in this run, medians of 9 interleaved repetitions (order rotating). The server (the simulator's
  * firmware handler) runs in a child process, as the cloud does for a device.
  * The headline: slots and storage with `durability: 'process'` (what survives is what survives the
  * process dying, the Node host's model of a power cut; see platform/node/storage.ts). Also shown:
@@ -155,9 +155,13 @@ export default async function otaBench(): Promise<BenchResult> {
     // warm-up (JIT, P-256 tables, page cache)
     await bareGet(url);
     await otaDownload(root, url, document, variants[0]!, -1);
-    for (let run = 0; run < REPETITIONS; run++) {
-      peer.push(await bareGet(url));
-      for (const variant of variants) ours.get(variant.label)!.push(await otaDownload(root, url, document, variant, run));
+    // The order rotates each repetition: whichever download runs right after another pays for the
+    // garbage it left (a collection of 5-16 ms), so a fixed order would favour some of them.
+    const contenders: Array<Variant | 'peer'> = ['peer', ...variants];
+    for (let run = 0; run < REPETITIONS * contenders.length; run++) {
+      const contender = contenders[(run + Math.floor(run / contenders.length)) % contenders.length]!;
+      if (contender === 'peer') peer.push(await bareGet(url));
+      else ours.get(contender.label)!.push(await otaDownload(root, url, document, contender, run));
     }
     const mbps = (ms: number) => IMAGE_BYTES / 1e6 / (ms / 1000);
     const peerRate = mbps(median(peer));
