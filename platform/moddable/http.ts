@@ -8,7 +8,8 @@ import HTTPClient from 'embedded:network/http/client';
 import TCP from 'embedded:io/socket/tcp';
 import TLSSocket from 'embedded:io/socket/tcp/tls';
 import type { HttpClient, HttpGetOptions, HttpResponse, KeyStoreBackend, Timers } from '../pal/index.js';
-import { TransportError, checkReadSize } from '../pal/index.js';
+import { TransportError } from '../pal/index.js';
+import { ChunkQueue } from '../../modules/util/chunk-queue.js';
 import { ArgumentError, TimeoutError } from '../../modules/util/errors.js';
 import type { DnsResolver } from './dns.js';
 import { buildSecureOptions } from './transport.js';
@@ -31,58 +32,6 @@ export function parseHttpUrl(url: string): ParsedUrl {
   if (port < 1 || port > 65535) throw new ArgumentError(`URL port must be 1-65535, got ${port}`);
   const path = match[4] ?? '/';
   return { secure, host: match[2]!, port, path: path.startsWith('?') ? `/${path}` : path };
-}
-
-/**
- * Body bytes between the client's `onReadable` (which takes what the TCP window delivered, a few KiB
- * on lwIP) and `HttpResponse.read`, which hands them out at most `maxBytes` at a time.
- */
-class BodyQueue {
-  readonly #chunks: Uint8Array[] = [];
-  #ended = false;
-  #error: Error | undefined;
-  #wake: (() => void) | undefined;
-
-  push(chunk: Uint8Array): void {
-    this.#chunks.push(chunk);
-    this.#notify();
-  }
-
-  end(error?: Error): void {
-    if (this.#ended) return;
-    this.#ended = true;
-    this.#error = error;
-    this.#notify();
-  }
-
-  /** `cancel()`: what is queued is dropped, reads return undefined. */
-  discard(): void {
-    this.#chunks.length = 0;
-    this.end();
-  }
-
-  async read(maxBytes: number): Promise<Uint8Array | undefined> {
-    checkReadSize(maxBytes);
-    for (;;) {
-      const chunk = this.#chunks[0];
-      if (chunk) {
-        if (chunk.byteLength <= maxBytes) return this.#chunks.shift();
-        this.#chunks[0] = chunk.subarray(maxBytes);
-        return chunk.subarray(0, maxBytes);
-      }
-      if (this.#ended) {
-        if (this.#error) throw this.#error;
-        return undefined;
-      }
-      await new Promise<void>((resolve) => (this.#wake = resolve));
-    }
-  }
-
-  #notify(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
-  }
 }
 
 export class ModdableHttpClient implements HttpClient {
@@ -113,7 +62,8 @@ export class ModdableHttpClient implements HttpClient {
       : { io: TCP };
 
     return new Promise<HttpResponse>((resolve, reject) => {
-      const body = new BodyQueue();
+      // Holds what `onReadable` took (what the TCP window delivered, a few KiB on lwIP) until read.
+      const body = new ChunkQueue();
       let headersSeen = false;
       let finished = false;
       let timer = this.#timers.set(() => stop(new TimeoutError(`GET ${url}`, timeoutMs)), timeoutMs);

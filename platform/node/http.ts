@@ -1,7 +1,8 @@
 import { request as httpRequest, type IncomingMessage, type ClientRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions as HttpsRequestOptions } from 'node:https';
 import type { HttpClient, HttpGetOptions, HttpResponse, KeyStoreBackend } from '../pal/index.js';
-import { TransportError, checkReadSize } from '../pal/index.js';
+import { TransportError } from '../pal/index.js';
+import { ChunkQueue } from '../../modules/util/chunk-queue.js';
 import { resolveTlsCredentials } from './tls-credentials.js';
 import { mapNodeError } from './transport.js';
 
@@ -96,9 +97,9 @@ function toHttpResponse(
 }
 
 /**
- * The body as a queue of the chunks Node delivered, handed out by `read(n)` in pieces of at most n
- * bytes (views, never copies). Once the queue holds QUEUE_LIMIT bytes the message is paused, so Node
- * stops reading the socket and the rest stays in the kernel until the caller asks for more.
+ * The body as the chunks Node delivered, in a ChunkQueue that hands them out as views. Once the queue
+ * holds QUEUE_LIMIT bytes the message is paused, so Node stops reading the socket and the rest stays
+ * in the kernel until the caller asks for more.
  */
 const QUEUE_LIMIT = 64 * 1024;
 
@@ -106,79 +107,35 @@ class NodeBodyReader {
   readonly #request: ClientRequest;
   readonly #response: IncomingMessage;
   readonly #where: { host: string; port: number };
-  readonly #chunks: Uint8Array[] = [];
-  #queued = 0;
-  #cancelled = false;
-  #ended = false;
-  #closed = false;
-  #error: Error | undefined;
-  #wake: (() => void) | undefined;
+  readonly #queue = new ChunkQueue();
 
   constructor(request: ClientRequest, response: IncomingMessage, where: { host: string; port: number }) {
     this.#request = request;
     this.#response = response;
     this.#where = where;
+    const queue = this.#queue;
+    queue.onTaken = () => {
+      if (queue.queuedBytes < QUEUE_LIMIT && response.isPaused()) response.resume();
+    };
     response.on('data', (chunk: Buffer) => {
-      this.#chunks.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-      this.#queued += chunk.byteLength;
-      if (this.#queued >= QUEUE_LIMIT) response.pause();
-      this.#wakeReader();
+      queue.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      if (queue.queuedBytes >= QUEUE_LIMIT) response.pause();
     });
-    response.on('end', () => {
-      this.#ended = true;
-      this.#wakeReader();
-    });
-    response.on('error', (error) => {
-      this.#error ??= error;
-      this.#wakeReader();
-    });
+    response.on('end', () => queue.end());
+    response.on('error', (error) => queue.end(this.#mapError(error)));
     response.on('close', () => {
-      this.#closed = true;
-      this.#wakeReader();
+      queue.end(response.complete ? undefined : new TransportError('closed', `connection to ${where.host}:${where.port} closed before the body was complete`));
     });
   }
 
-  async read(maxBytes: number): Promise<Uint8Array | undefined> {
-    checkReadSize(maxBytes);
-    for (;;) {
-      if (this.#cancelled) return undefined;
-      const head = this.#chunks[0];
-      if (head) {
-        let piece: Uint8Array;
-        if (head.byteLength <= maxBytes) {
-          piece = head;
-          this.#chunks.shift();
-        } else {
-          piece = head.subarray(0, maxBytes);
-          this.#chunks[0] = head.subarray(maxBytes);
-        }
-        this.#queued -= piece.byteLength;
-        if (this.#queued < QUEUE_LIMIT && this.#response.isPaused()) this.#response.resume();
-        return piece;
-      }
-      if (this.#error) throw this.#mapError(this.#error);
-      if (this.#ended) return undefined;
-      if (this.#closed) {
-        if (this.#response.complete) return undefined;
-        throw new TransportError('closed', `connection to ${this.#where.host}:${this.#where.port} closed before the body was complete`);
-      }
-      await new Promise<void>((resolve) => (this.#wake = resolve));
-    }
-  }
-
-  #wakeReader(): void {
-    const resolve = this.#wake;
-    this.#wake = undefined;
-    resolve?.();
+  read(maxBytes: number): Promise<Uint8Array | undefined> {
+    return this.#queue.read(maxBytes);
   }
 
   cancel(): void {
-    this.#cancelled = true;
+    this.#queue.discard();
     this.#response.destroy();
     this.#request.destroy();
-    const resolve = this.#wake;
-    this.#wake = undefined;
-    resolve?.();
   }
 
   #mapError(error: Error): Error {
