@@ -9,7 +9,7 @@ export function isTempFileName(name: string): boolean {
   return name.startsWith('.') && name.includes('.tmp-');
 }
 
-export function tempPathFor(path: string): string {
+function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${++tempCounter}`);
 }
 
@@ -44,14 +44,19 @@ export async function writeFileAtomic(path: string, data: Uint8Array, mode = 0o6
   await syncDirectory(dirname(path));
 }
 
-/** Synchronous twin of writeFileAtomic, for the boot loader that runs before anything async. */
-export function writeFileAtomicSync(path: string, data: Uint8Array, mode = 0o600): void {
+/**
+ * Synchronous twin of writeFileAtomic, for the boot loader that runs before anything async. With
+ * `sync: false` the fsyncs are left out: still atomic when the process dies (the rename is), not
+ * durable across a host power loss (NodeFileStorage's `process` durability).
+ */
+export function writeFileAtomicSync(path: string, data: Uint8Array, mode = 0o600, options: { sync?: boolean } = {}): void {
+  const sync = options.sync ?? true;
   const temp = tempPathFor(path);
   const fd = openSync(temp, 'wx', mode);
   try {
     let offset = 0;
     while (offset < data.byteLength) offset += writeSync(fd, data, offset, data.byteLength - offset);
-    fsyncSync(fd);
+    if (sync) fsyncSync(fd);
   } catch (error) {
     closeSync(fd);
     try {
@@ -63,6 +68,7 @@ export function writeFileAtomicSync(path: string, data: Uint8Array, mode = 0o600
   }
   closeSync(fd);
   renameSync(temp, path);
+  if (!sync) return;
   const dirFd = openSync(dirname(path), 'r');
   try {
     fsyncSync(dirFd);

@@ -1,9 +1,9 @@
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
 import { readFile, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KeyValueStorage } from '../pal/index.js';
 import { ArgumentError, LimitExceededError } from '../../modules/util/errors.js';
-import { isTempFileName, syncDirectory, tempPathFor, writeFileAtomic } from './atomic-file.js';
+import { isTempFileName, syncDirectory, writeFileAtomic, writeFileAtomicSync } from './atomic-file.js';
 
 /** ESP32 NVS limits, enforced here too so code that works on Node fits on the device. */
 export const MAX_KEY_BYTES = 15;
@@ -122,14 +122,7 @@ function writeWithoutSync(path: string, value: Uint8Array): void {
       closeSync(fd);
     }
   }
-  const temp = tempPathFor(path);
-  const tempFd = openSync(temp, 'wx', 0o600);
-  try {
-    for (let done = 0; done < value.byteLength; ) done += writeSync(tempFd, value, done, value.byteLength - done);
-  } finally {
-    closeSync(tempFd);
-  }
-  renameSync(temp, path);
+  writeFileAtomicSync(path, value, 0o600, { sync: false });
 }
 
 function checkKey(key: string): void {
