@@ -129,8 +129,7 @@ export class NodeFirmwareSlots implements FirmwareSlots {
       if (offset < size) ftruncateSync(fd, offset);
       return;
     }
-    const fill = new Uint8Array(Math.min(length, 256 * 1024)).fill(ERASED);
-    for (let done = 0; done < length; done += fill.length) writeAll(fd, fill.subarray(0, Math.min(fill.length, length - done)), offset + done);
+    fillErasedSync(fd, offset, length);
   }
 
   #writeToPageCache(slot: SlotName, offset: number, data: Uint8Array): void {
@@ -149,10 +148,8 @@ export class NodeFirmwareSlots implements FirmwareSlots {
         if (current[i] !== ERASED) throw new FlashWriteError(slot, offset + i);
       }
     }
-    if (offset > size) {
-      const fill = new Uint8Array(Math.min(offset - size, 256 * 1024)).fill(ERASED);
-      for (let at = size; at < offset; at += fill.length) writeAll(fd, fill.subarray(0, Math.min(fill.length, offset - at)), at);
-    }
+    // Never leave a hole of zeros between the end of the file and the write.
+    if (offset > size) fillErasedSync(fd, size, offset - size);
     writeAll(fd, data, offset);
   }
 
@@ -292,6 +289,12 @@ const openFiles = new FinalizationRegistry<Map<SlotName, number>>((open) => {
     }
   }
 });
+
+/** Synchronous twin of fillErased, on an open file. */
+function fillErasedSync(fd: number, offset: number, length: number): void {
+  const chunk = new Uint8Array(Math.min(length, 256 * 1024)).fill(ERASED);
+  for (let done = 0; done < length; done += chunk.length) writeAll(fd, chunk.subarray(0, Math.min(chunk.length, length - done)), offset + done);
+}
 
 function writeAll(fd: number, data: Uint8Array, offset: number): void {
   for (let done = 0; done < data.byteLength; ) done += writeSync(fd, data, done, data.byteLength - done, offset + done);
