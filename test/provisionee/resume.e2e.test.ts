@@ -59,6 +59,16 @@ async function runUntil(dataDir: string, config: ProvisioneeConfig, step: Provis
   return steps;
 }
 
+/** A fresh device process on the same data: provisions to the end, recording the steps it saves. */
+async function resume(dataDir: string, config: ProvisioneeConfig) {
+  const device = createTestDevice(dataDir, config);
+  const steps: string[] = [];
+  device.provisionee.onStep = (r) => steps.push(r.step);
+  const result = await device.provisionee.provision();
+  await device.mqtt.disconnect();
+  return { result, steps };
+}
+
 function certificatesOf(thingId: string) {
   return cloud.listCertificates().certificates.filter((c) => c['managedThingId'] === thingId);
 }
@@ -67,11 +77,7 @@ describe('resuming provisioning from the persisted step', () => {
   it('after register-requested was saved but before RegisterThing went out: resumes with the same token', async () => {
     const { thingId, dataDir, config } = setup();
     await runUntil(dataDir, config, 'register-requested');
-    const device = createTestDevice(dataDir, config);
-    const steps: string[] = [];
-    device.provisionee.onStep = (r) => steps.push(r.step);
-    const result = await device.provisionee.provision();
-    await device.mqtt.disconnect();
+    const { result, steps } = await resume(dataDir, config);
     expect(steps).toEqual(['register-requested', 'registered', 'provisioned']);
     expect(result.attempts).toBe(1);
     expect(certificatesOf(thingId).map((c) => [c['certificateId'], c['status']])).toEqual([[result.certificateId, 'ACTIVE']]);
@@ -86,11 +92,7 @@ describe('resuming provisioning from the persisted step', () => {
     const lost = String(cloud.getManagedThing(thingId)['CertificateId']);
     expect(cloud.describeCertificate(lost)['status']).toBe('ACTIVE');
 
-    const device = createTestDevice(dataDir, config);
-    const steps: string[] = [];
-    device.provisionee.onStep = (r) => steps.push(r.step);
-    const result = await device.provisionee.provision();
-    await device.mqtt.disconnect();
+    const { result, steps } = await resume(dataDir, config);
     expect(steps).toEqual(['register-requested', 'idle', 'certificate-requested', 'certificate-received', 'register-requested', 'registered', 'provisioned']);
     expect(result.attempts).toBe(2);
     expect(result.certificateId).not.toBe(lost);
@@ -105,11 +107,7 @@ describe('resuming provisioning from the persisted step', () => {
     await runUntil(dataDir, config, 'certificate-received');
     const pending = certificatesOf(thingId);
     expect(pending).toEqual([]); // not bound yet: PENDING_ACTIVATION certificates have no thing
-    const device = createTestDevice(dataDir, config);
-    const steps: string[] = [];
-    device.provisionee.onStep = (r) => steps.push(r.step);
-    const result = await device.provisionee.provision();
-    await device.mqtt.disconnect();
+    const { result, steps } = await resume(dataDir, config);
     expect(steps).toEqual(['register-requested', 'registered', 'provisioned']);
     expect(result.attempts).toBe(1);
     expect(certificatesOf(thingId).map((c) => [c['certificateId'], c['status']])).toEqual([[result.certificateId, 'ACTIVE']]);
@@ -123,11 +121,7 @@ describe('resuming provisioning from the persisted step', () => {
     const record = await store.load();
     const abandoned = record.certificateId!;
     await store.save({ ...record, tokenReceivedAt: Date.now() - 3_600_000 - 1 });
-    const device = createTestDevice(dataDir, config);
-    const steps: string[] = [];
-    device.provisionee.onStep = (r) => steps.push(r.step);
-    const result = await device.provisionee.provision();
-    await device.mqtt.disconnect();
+    const { result, steps } = await resume(dataDir, config);
     expect(steps).toEqual(['idle', 'certificate-requested', 'certificate-received', 'register-requested', 'registered', 'provisioned']);
     expect(result.attempts).toBe(2);
     expect(result.certificateId).not.toBe(abandoned);
@@ -139,11 +133,7 @@ describe('resuming provisioning from the persisted step', () => {
     const { dataDir, config } = setup();
     await runUntil(dataDir, config, 'certificate-received');
     await new Promise((r) => setTimeout(r, TOKEN_TTL_MS + 200));
-    const device = createTestDevice(dataDir, config);
-    const steps: string[] = [];
-    device.provisionee.onStep = (r) => steps.push(r.step);
-    const result = await device.provisionee.provision();
-    await device.mqtt.disconnect();
+    const { result, steps } = await resume(dataDir, config);
     expect(steps.slice(0, 3)).toEqual(['register-requested', 'idle', 'certificate-requested']);
     expect(steps.at(-1)).toBe('provisioned');
     expect(result.attempts).toBe(2);
