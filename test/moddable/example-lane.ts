@@ -201,8 +201,25 @@ export function recordStartupFigures(t: ScenarioContext, app: string, bundleByte
  * chunk keeps constant), so the chunk side is bounded from below by what the device demonstrably
  * holds in chunks at once: the largest MQTT payload it built (a string and its encoded bytes).
  */
-export function recordChunkFigures(t: ScenarioContext, app: string, published: InboundMessage[]): void {
+function recordChunkFigures(t: ScenarioContext, app: string, published: InboundMessage[]): void {
   const largest = published.reduce((max, m) => Math.max(max, m.payload.length), 0);
   t.figure(`${app}: largest payload published (B; chunk lower bound, xsnap does not meter chunks)`, largest, 'B');
   t.figure(`${app}: that payload as % of the ESP32-S3 default chunk heap (78,848 B)`, Math.round((largest / ESP32S3_DEFAULT_CHUNK_BYTES) * 1000) / 10, '%');
+}
+
+/** Lets three simulated minutes pass and returns the state reports the device published meanwhile. */
+export async function stateReportsOverThreeMinutes(t: ScenarioContext, device: LaneDevice): Promise<any[]> {
+  const before = device.northJson('state').length;
+  await t.sleep(180_000);
+  return device.northJson('state').slice(before);
+}
+
+/** The scenario's closing figures (state reports, capability report, chunk bound), then a clean shutdown. */
+export async function finishExampleScenario(t: ScenarioContext, app: string, device: LaneDevice, states: unknown[]): Promise<void> {
+  t.figure(`${app}: state reports in 3 simulated minutes`, states.length, 'messages');
+  t.figure(`${app}: capability report`, device.published.find((m) => m.topic.endsWith('/setup/capabilities'))!.payload.length, 'B');
+  recordChunkFigures(t, app, device.published);
+  t.equal(device.summary.agent?.state, 'running', 'still running');
+  await device.shutdown();
+  t.equal(device.summary.agent?.state, 'closed', 'closed');
 }

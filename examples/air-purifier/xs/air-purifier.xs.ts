@@ -4,7 +4,7 @@
 // to a mini broker on the lane network; a cloud-side MQTT client sends commands through the data
 // model and reads what the device publishes while its simulated hardware runs on the virtual clock.
 import { scenario } from '../../../test/xs/harness.js';
-import { bootExampleOnLane, recordChunkFigures, recordStartupFigures, type LaneDevice } from '../../../test/moddable/example-lane.js';
+import { bootExampleOnLane, finishExampleScenario, recordStartupFigures, stateReportsOverThreeMinutes, type LaneDevice } from '../../../test/moddable/example-lane.js';
 import type { DeviceApp } from '../../../platform/moddable/main.js';
 import { airPurifierApp } from '../moddable.js';
 import { OnOffCluster } from '../generated/on-off.js';
@@ -55,19 +55,12 @@ scenario('air-purifier on the Moddable platform: boot, commands through the data
   await summary.app!.selfTest!();
   t.log('self-test passed');
 
-  const statesBefore = device.northJson('state').length;
-  await t.sleep(180_000);
-  const states = device.northJson('state').slice(statesBefore);
+  const states = await stateReportsOverThreeMinutes(t, device);
   t.assert(states.length >= 10, `state reports over 3 minutes of virtual time (got ${states.length})`);
   const text = JSON.stringify(states);
   t.assert(text.includes(Pm25ConcentrationMeasurementCluster.capabilityId) && text.includes('MeasuredValue'), 'PM2.5 measurements reported');
   t.assert(text.includes('PercentCurrent'), 'fan speed reported');
-  t.figure('air-purifier: state reports in 3 simulated minutes', states.length, 'messages');
-  t.figure('air-purifier: capability report', device.published.find((m) => m.topic.endsWith('/setup/capabilities'))!.payload.length, 'B');
-  recordChunkFigures(t, 'air-purifier', device.published);
-  t.equal(summary.agent?.state, 'running', 'still running');
-  await device.shutdown();
-  t.equal(summary.agent?.state, 'closed', 'closed');
+  await finishExampleScenario(t, 'air-purifier', device, states);
 });
 
 /** The example's app with its self-test observed (and, for `failWith`, failed after it ran). */

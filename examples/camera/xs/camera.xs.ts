@@ -4,7 +4,7 @@
 // on the lane network; a cloud-side MQTT client allocates a stream, opens a WebRTC session and reads
 // back through the data model, then the simulated motion trigger runs on the virtual clock.
 import { scenario } from '../../../test/xs/harness.js';
-import { bootExampleOnLane, recordChunkFigures, recordStartupFigures } from '../../../test/moddable/example-lane.js';
+import { bootExampleOnLane, finishExampleScenario, recordStartupFigures, stateReportsOverThreeMinutes } from '../../../test/moddable/example-lane.js';
 import { cameraApp } from '../moddable.js';
 import { CameraAvStreamManagementCluster } from '../generated/camera-av-stream-management.js';
 import { WebRTCTransportProviderCluster } from '../generated/web-rtc-transport-provider.js';
@@ -50,15 +50,7 @@ scenario('camera on the Moddable platform: boot, stream and session commands thr
   await summary.app!.selfTest!();
   t.log('self-test passed');
 
-  const before = device.northJson('state').length;
-  await t.sleep(180_000);
-  const states = device.northJson('state').slice(before);
-  const text = JSON.stringify(states);
-  t.assert(text.includes('CurrentSessions'), 'sessions reported while the motion trigger runs');
-  t.figure('camera: state reports in 3 simulated minutes', states.length, 'messages');
-  t.figure('camera: capability report', device.published.find((m) => m.topic.endsWith('/setup/capabilities'))!.payload.length, 'B');
-  recordChunkFigures(t, 'camera', device.published);
-  t.equal(summary.agent?.state, 'running', 'still running');
-  await device.shutdown();
-  t.equal(summary.agent?.state, 'closed', 'closed');
+  const states = await stateReportsOverThreeMinutes(t, device);
+  t.assert(JSON.stringify(states).includes('CurrentSessions'), 'sessions reported while the motion trigger runs');
+  await finishExampleScenario(t, 'camera', device, states);
 });

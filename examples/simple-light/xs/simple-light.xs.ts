@@ -4,7 +4,7 @@
 // connects over the fake TLS socket to a mini broker on the lane network; a cloud-side MQTT client
 // switches and dims the lamp through the data model, then the lamp warms up on the virtual clock.
 import { scenario } from '../../../test/xs/harness.js';
-import { bootExampleOnLane, recordChunkFigures, recordStartupFigures } from '../../../test/moddable/example-lane.js';
+import { bootExampleOnLane, finishExampleScenario, recordStartupFigures, stateReportsOverThreeMinutes } from '../../../test/moddable/example-lane.js';
 import { simpleLightApp } from '../moddable.js';
 import { SimpleLightingCluster } from '../generated/simple-lighting.js';
 
@@ -32,16 +32,9 @@ scenario('simple-light on the Moddable platform: boot, custom capability command
   await summary.app!.selfTest!();
   t.log('self-test passed');
 
-  const before = device.northJson('state').length;
-  await t.sleep(180_000);
-  const states = device.northJson('state').slice(before);
+  const states = await stateReportsOverThreeMinutes(t, device);
   t.assert(JSON.stringify(states).includes('Temperature'), 'temperature reported while the lamp warms');
   const events = JSON.stringify(device.northJson('events'));
   t.assert(events.includes('Overheated'), 'the lamp at full brightness overheats within 3 minutes and says so');
-  t.figure('simple-light: state reports in 3 simulated minutes', states.length, 'messages');
-  t.figure('simple-light: capability report', device.published.find((m) => m.topic.endsWith('/setup/capabilities'))!.payload.length, 'B');
-  recordChunkFigures(t, 'simple-light', device.published);
-  t.equal(summary.agent?.state, 'running', 'still running');
-  await device.shutdown();
-  t.equal(summary.agent?.state, 'closed', 'closed');
+  await finishExampleScenario(t, 'simple-light', device, states);
 });
