@@ -36,3 +36,30 @@ export function createSignedImageHash(digests: Digests | undefined, publicKeyPoi
     },
   };
 }
+
+/** The check of a downloaded image: its signature, and its SHA-256 when the document names one. */
+export interface ImageCheck {
+  update(data: Uint8Array): void;
+  /** After the last update: the SHA-256 (undefined when not asked for) and the signature's validity. */
+  finish(): { sha256: Uint8Array | undefined; signatureValid: boolean };
+}
+
+/**
+ * What the OTA agent streams the image through. Without `withSha256` (an `afr_ota` document, which
+ * names no digest) a platform's `ecdsaP256Sha256Verifier` checks the signature in one pass; otherwise
+ * createSignedImageHash.
+ */
+export function createImageCheck(digests: Digests | undefined, publicKeyPoint: Uint8Array, derSignature: Uint8Array, withSha256: boolean): ImageCheck {
+  if (!withSha256 && digests?.ecdsaP256Sha256Verifier) {
+    const verifier = digests.ecdsaP256Sha256Verifier(publicKeyPoint, derSignature);
+    return { update: (data) => verifier.update(data), finish: () => ({ sha256: undefined, signatureValid: verifier.verify() }) };
+  }
+  const hash = createSignedImageHash(digests, publicKeyPoint, derSignature);
+  return {
+    update: (data) => hash.update(data),
+    finish: () => {
+      const sha256 = hash.digest();
+      return { sha256, signatureValid: hash.signatureValid() };
+    },
+  };
+}

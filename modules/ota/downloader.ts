@@ -32,7 +32,8 @@ export interface DownloadRequest {
   writeSize?: number;
   /** Where to start: a block boundary; bytes before it are in flash and already fed to `hash`. */
   offset: number;
-  hash: IncrementalHash;
+  /** Sees every byte of the image once, in order (the digest and signature check). */
+  hash: Pick<IncrementalHash, 'update'>;
   /** Called in order after each block is in flash, with the bytes now durable in the slot. */
   onBlockWritten: (bytesWritten: number) => Promise<void>;
   /**

@@ -24,7 +24,7 @@ import type { KeyStoreApi } from '../keystore/types.js';
 import { Labels } from '../keystore/types.js';
 import { ArgumentError } from '../util/errors.js';
 import { p256PointFromSpki, spkiFromCertificate } from './code-signing-key.js';
-import { createSignedImageHash } from './digest.js';
+import { createImageCheck } from './digest.js';
 import { isOtaDocument, parseOtaDocument, type OtaImage } from './document.js';
 import { ImageDownload, type DownloadStats } from './downloader.js';
 import {
@@ -373,9 +373,9 @@ export class OtaAgent {
     const eraseEnd = Math.min(slots.slotSize, roundUp(image.size, slots.blockSize));
     await slots.erase(target, offset, eraseEnd - offset);
     await this.#store.save(progress);
-    const hash = createSignedImageHash(platform.digest, publicKey, image.signature);
+    const check = createImageCheck(platform.digest, publicKey, image.signature, image.sha256 !== undefined);
     for (let at = 0; at < offset; at += blockSize) {
-      hash.update(await slots.read(target, at, Math.min(blockSize, offset - at)));
+      check.update(await slots.read(target, at, Math.min(blockSize, offset - at)));
     }
     this.#emit({ type: 'download-started', jobId, offset, size: image.size, slot: target });
     platform.log.log('info', 'ota', offset > 0 ? 'resuming download' : 'starting download', { jobId, offset, size: image.size, slot: target });
@@ -396,7 +396,7 @@ export class OtaAgent {
       blockSize,
       ...(this.#o.writeSize !== undefined ? { writeSize: this.#o.writeSize } : {}),
       offset,
-      hash,
+      hash: check,
       maxAttempts: this.#o.maxDownloadAttempts ?? 5,
       ...(this.#o.retryBaseMs !== undefined ? { retryBaseMs: this.#o.retryBaseMs } : {}),
       ...(this.#o.retryCapMs !== undefined ? { retryCapMs: this.#o.retryCapMs } : {}),
@@ -434,10 +434,10 @@ export class OtaAgent {
     await this.#progressRunning;
 
     // Verify before anything can boot it.
-    const digest = hash.digest();
+    const { sha256, signatureValid } = check.finish();
     let failure: Error | undefined;
-    if (image.sha256 && !sameBytes(digest, image.sha256)) failure = new DigestMismatchError(encodeHex(image.sha256), encodeHex(digest));
-    else if (!hash.signatureValid()) failure = new SignatureMismatchError(image.signingKeyLabel);
+    if (image.sha256 && sha256 && !sameBytes(sha256, image.sha256)) failure = new DigestMismatchError(encodeHex(image.sha256), encodeHex(sha256));
+    else if (!signatureValid) failure = new SignatureMismatchError(image.signingKeyLabel);
     if (failure) {
       // Make the slot unbootable as well, so the bad bytes cannot be chosen by mistake.
       await slots.erase(target, 0, slots.blockSize);

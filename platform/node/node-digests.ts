@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, createVerify, type KeyObject } from 'node:crypto';
-import type { Digests, IncrementalHash, SignedHash } from '../pal/index.js';
+import type { Digests, IncrementalHash, SignatureVerifier, SignedHash } from '../pal/index.js';
 import { ArgumentError } from '../../modules/util/errors.js';
 
 /**
@@ -20,13 +20,11 @@ export class NodeDigests implements Digests {
 
   /**
    * node:crypto verifies only over the message, never over a digest, so the bytes go through a
-   * second SHA-256 in the verifier: about 1 ms per MB, against noble's fixed ~7 ms after the download.
+   * second SHA-256 in the verifier: about 0.8 ms per MB, against noble's fixed ~7 ms after the download.
    */
   sha256WithEcdsaP256(publicKeyPoint: Uint8Array, derSignature: Uint8Array): SignedHash {
-    const key = p256Key(publicKeyPoint);
-    const signature = derSignature.slice();
+    const verifier = this.ecdsaP256Sha256Verifier(publicKeyPoint, derSignature);
     const hash = createHash('sha256');
-    const verifier = createVerify('sha256');
     let valid: boolean | undefined;
     return {
       update: (data) => {
@@ -34,16 +32,31 @@ export class NodeDigests implements Digests {
         verifier.update(data);
       },
       digest: () => {
-        try {
-          valid = verifier.verify({ key, dsaEncoding: 'der' }, signature);
-        } catch {
-          valid = false; // not a DER ECDSA signature
-        }
+        valid = verifier.verify();
         return new Uint8Array(hash.digest());
       },
       signatureValid: () => {
         if (valid === undefined) throw new Error('signatureValid() is known after digest()');
         return valid;
+      },
+    };
+  }
+
+  /** OpenSSL's streaming verify alone: one SHA-256 pass over the bytes. */
+  ecdsaP256Sha256Verifier(publicKeyPoint: Uint8Array, derSignature: Uint8Array): SignatureVerifier {
+    const key = p256Key(publicKeyPoint);
+    const signature = derSignature.slice();
+    const verifier = createVerify('sha256');
+    return {
+      update: (data) => {
+        verifier.update(data);
+      },
+      verify: () => {
+        try {
+          return verifier.verify({ key, dsaEncoding: 'der' }, signature);
+        } catch {
+          return false; // not a DER ECDSA signature
+        }
       },
     };
   }

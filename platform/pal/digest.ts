@@ -16,6 +16,13 @@ export interface SignedHash extends IncrementalHash {
   signatureValid(): boolean;
 }
 
+/** A streaming check of an ECDSA signature over the SHA-256 of the bytes, without the digest itself. */
+export interface SignatureVerifier {
+  update(data: Uint8Array): void;
+  /** After the last `update`: whether the signature given at creation is valid for the bytes. Once. */
+  verify(): boolean;
+}
+
 export interface Digests {
   sha256(): IncrementalHash;
   /**
@@ -25,4 +32,10 @@ export interface Digests {
    * ESP32 seconds. Throws ArgumentError if the key is not a P-256 point.
    */
   sha256WithEcdsaP256?(publicKeyPoint: Uint8Array, derSignature: Uint8Array): SignedHash;
+  /**
+   * Optional: the same signature check without the digest, for images whose document names no
+   * SHA-256 (the AWS `afr_ota` form): where the native verifier hashes the bytes itself (node:crypto),
+   * this is one pass over the image instead of two. Same arguments and errors as sha256WithEcdsaP256.
+   */
+  ecdsaP256Sha256Verifier?(publicKeyPoint: Uint8Array, derSignature: Uint8Array): SignatureVerifier;
 }

@@ -10,6 +10,7 @@ import {
   spkiFromCertificate,
   verifyImageSignature,
   createSignedImageHash,
+  createImageCheck,
 } from '../../modules/ota/index.js';
 import { createCa, createTestPki } from '../helpers/pki.js';
 import { NodeDigests } from '../../platform/node/node-digests.js';
@@ -117,6 +118,45 @@ describe('code-signing key and signature', () => {
     const offCurve = point.slice();
     offCurve[64]! ^= 1;
     expect(() => new NodeDigests().sha256WithEcdsaP256(offCurve, der)).toThrow(/expected a point on the P-256 curve/);
+  });
+
+  it('checks an image with or without its SHA-256, hashing it once when no SHA-256 is wanted', () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const image = new Uint8Array(200_000).map((_, i) => (i * 17) & 0xff);
+    const der = new Uint8Array(sign('sha256', image, { key: privateKey, dsaEncoding: 'der' }));
+    const point = p256PointFromSpki(new Uint8Array(publicKey.export({ type: 'spki', format: 'der' })));
+    const expectedDigest = new Uint8Array(createHash('sha256').update(image).digest());
+    const tampered = image.slice();
+    tampered[99_999]! ^= 0x01;
+    // Counts the bytes each platform primitive is fed, to tell one pass from two.
+    const native = new NodeDigests();
+    const fed = { signedHash: 0, verifier: 0 };
+    const counting = {
+      sha256: () => native.sha256(),
+      sha256WithEcdsaP256: (key: Uint8Array, signature: Uint8Array) => {
+        const inner = native.sha256WithEcdsaP256(key, signature);
+        return { ...inner, update: (data: Uint8Array) => ((fed.signedHash += data.length), inner.update(data)) };
+      },
+      ecdsaP256Sha256Verifier: (key: Uint8Array, signature: Uint8Array) => {
+        const inner = native.ecdsaP256Sha256Verifier(key, signature);
+        return { ...inner, update: (data: Uint8Array) => ((fed.verifier += data.length), inner.update(data)) };
+      },
+    };
+    for (const digests of [counting, native, undefined]) {
+      for (const withSha256 of [true, false]) {
+        const run = (bytes: Uint8Array, signature: Uint8Array) => {
+          const check = createImageCheck(digests, point, signature, withSha256);
+          for (let at = 0; at < bytes.length; at += 65_536) check.update(bytes.subarray(at, at + 65_536));
+          return check.finish();
+        };
+        expect(run(image, der)).toEqual({ sha256: withSha256 || !digests ? expectedDigest : undefined, signatureValid: true });
+        expect(run(tampered, der).signatureValid).toBe(false);
+        expect(run(image, new Uint8Array([0x30, 1, 2])).signatureValid).toBe(false);
+      }
+    }
+    // Three images each way: the digest path fed the SHA-256 + signature primitive, the other the verifier alone.
+    expect(fed).toEqual({ signedHash: 3 * image.length, verifier: 3 * image.length });
+    expect(() => native.ecdsaP256Sha256Verifier(point.subarray(1), der)).toThrow('expected an uncompressed P-256 point (65 bytes starting 0x04), got 64 bytes');
   });
 
   it('reads the key of an X.509 code-signing certificate', async () => {
