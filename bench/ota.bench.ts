@@ -30,7 +30,7 @@ import { NodeLogger } from '../platform/node/logger.js';
 import { NodeKeyStoreBackend } from '../platform/node/keystore-backend.js';
 import { OtaAgent, type OtaJobsApi } from '../modules/ota/index.js';
 import type { Job } from '../modules/jobs/index.js';
-import type { SystemControl } from '../platform/pal/index.js';
+import type { Digests, SystemControl } from '../platform/pal/index.js';
 import { rateFigure, type BenchResult } from './figure.js';
 
 const IMAGE_BYTES = 4 * 1024 * 1024;
@@ -77,25 +77,44 @@ interface Variant {
   blockSize?: number;
   storage: StorageDurability;
   slots: SlotDurability;
+  /**
+   * OTA_BENCH_DIAGNOSTICS=1 only, never a result: the same download with part of the required work
+   * taken out, to show where the time goes. 'no-hash': the image is not hashed and the check is
+   * assumed to pass; 'no-hash-no-write': nor is it written to the slot.
+   */
+  diagnostic?: 'no-hash' | 'no-hash-no-write';
 }
 
-async function otaDownload(root: string, documents: { simple: unknown; afrOta: unknown }, variant: Variant, run: number): Promise<number> {
+/** Diagnostics only: a Digests that hashes nothing and reports the expected digest and a valid signature. */
+function skippingDigests(sha256: Uint8Array): Digests {
+  const nothing = { update: () => undefined, digest: () => sha256 };
+  return { sha256: () => nothing, sha256WithEcdsaP256: () => ({ ...nothing, signatureValid: () => true }) };
+}
+
+interface Documents {
+  simple: unknown;
+  afrOta: unknown;
+  sha256: Uint8Array;
+}
+
+async function otaDownload(root: string, documents: Documents, variant: Variant, run: number): Promise<number> {
   const document = variant.afrOta ? documents.afrOta : documents.simple;
+  const dir = deviceDir(root, variant, run);
+  const slots = new NodeFirmwareSlots(join(dir, 'firmware'), { durability: variant.slots });
+  if (variant.diagnostic === 'no-hash-no-write') slots.write = async () => undefined;
   const { blockSize } = variant;
-  const dir = join(root, `device-${variant.label.replace(/\W+/g, '-')}-${run}`);
-  mkdirSync(dir, { recursive: true });
   const backend = new NodeKeyStoreBackend(join(dir, 'keystore'));
   const agent = new OtaAgent({
     platform: {
       storage: new NodeFileStorage(join(dir, 'storage'), { durability: variant.storage }),
-      slots: new NodeFirmwareSlots(join(dir, 'firmware'), { durability: variant.slots }),
+      slots,
       http: new NodeHttpClient(backend),
       timers: new NodeTimers(),
       random: new NodeRandom(),
       text: new NodeTextCodec(),
       log: new NodeLogger({ level: 'error' }),
       system,
-      digest: new NodeDigests(),
+      digest: variant.diagnostic ? skippingDigests(documents.sha256) : new NodeDigests(),
     },
     jobs,
     keyStore: { getPublicKey: async () => spki, getCertificate: async () => new Uint8Array(0) },
@@ -123,6 +142,12 @@ async function otaDownload(root: string, documents: { simple: unknown; afrOta: u
 
 let spki: Uint8Array;
 
+function deviceDir(root: string, variant: Variant, run: number): string {
+  const dir = join(root, `device-${variant.label.replace(/\W+/g, '-')}-${run}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
 export default async function otaBench(): Promise<BenchResult> {
   const root = mkdtempSync(join(tmpdir(), 'mi-ota-bench-'));
   const firmwareDir = join(root, 'firmware-server');
@@ -139,8 +164,10 @@ export default async function otaBench(): Promise<BenchResult> {
     server.once('exit', (code) => reject(new Error(`the firmware server exited with code ${code}`)));
   });
   const url = `http://127.0.0.1:${port}/firmware/fw.bin`;
-  const documents = {
-    simple: { ota: { version: '1.1.0', url, size: IMAGE_BYTES, sha256: createHash('sha256').update(image).digest('hex'), signature } },
+  const sha256 = createHash('sha256').update(image).digest();
+  const documents: Documents = {
+    sha256,
+    simple: { ota: { version: '1.1.0', url, size: IMAGE_BYTES, sha256: sha256.toString('hex'), signature } },
     afrOta: { afr_ota: { protocols: ['HTTP'], files: [{ fileid: 0, filepath: '/fw.bin', filesize: IMAGE_BYTES, update_data_url: url, auth_scheme: 'aws.s3.presigned', 'sig-sha256-ecdsa': signature }] } },
   };
   try {
@@ -151,6 +178,12 @@ export default async function otaBench(): Promise<BenchResult> {
       { label: "Node platform defaults: storage 'power', slots 'process'", storage: 'power', slots: 'process' },
       { label: "durability 'power' for both", storage: 'power', slots: 'power' },
     ];
+    if (process.env.OTA_BENCH_DIAGNOSTICS) {
+      variants.push(
+        { label: 'diagnostic: headline without hashing or the signature check', diagnostic: 'no-hash', storage: 'process', slots: 'process' },
+        { label: 'diagnostic: headline without hashing, signature check or slot writes', diagnostic: 'no-hash-no-write', storage: 'process', slots: 'process' },
+      );
+    }
     const ours = new Map<string, number[]>(variants.map((v) => [v.label, []]));
     const peer: number[] = [];
     // warm-up (JIT, P-256 tables, page cache)
