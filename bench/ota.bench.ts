@@ -4,7 +4,7 @@
  * 64 KiB writes into the Node firmware slot files; progress persisted in NodeFileStorage before a
  * byte of the next 256 KiB block is read; then the ECDSA P-256 check), timed from process() to the
  * image being verified, against a bare Node `http.get` of the same file from the same server into
- * memory, both in this run, medians of 9 interleaved repetitions (order rotating). The server (the simulator's
+ * memory, both in this run, medians of 15 interleaved repetitions (order rotating). The server (the simulator's
  * firmware handler) runs in a child process, as the cloud does for a device.
  * The headline: slots and storage with `durability: 'process'` (what survives is what survives the
  * process dying, the Node host's model of a power cut; see platform/node/storage.ts). Also shown:
@@ -34,7 +34,7 @@ import type { Digests, SystemControl } from '../platform/pal/index.js';
 import { rateFigure, type BenchResult } from './figure.js';
 
 const IMAGE_BYTES = 4 * 1024 * 1024;
-const REPETITIONS = 9;
+const REPETITIONS = 15;
 
 class Rebooted extends Error {}
 
