@@ -15,6 +15,16 @@ import {
 import { createCa, createTestPki } from '../helpers/pki.js';
 import { NodeDigests } from '../../platform/node/node-digests.js';
 
+/** A patterned image, its DER signature by a fresh P-256 key, that key's point and the image's SHA-256. */
+function signedImage(size: number, step: number) {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const image = new Uint8Array(size).map((_, i) => (i * step) & 0xff);
+  const der = new Uint8Array(sign('sha256', image, { key: privateKey, dsaEncoding: 'der' }));
+  const point = p256PointFromSpki(new Uint8Array(publicKey.export({ type: 'spki', format: 'der' })));
+  const expectedDigest = new Uint8Array(createHash('sha256').update(image).digest());
+  return { image, der, point, expectedDigest };
+}
+
 describe('compareVersions', () => {
   it('orders dotted, prefixed, pre-release and AWS packed versions', () => {
     expect(compareVersions('1.2.0', '1.10.0')).toBe(-1);
@@ -93,11 +103,7 @@ describe('code-signing key and signature', () => {
   });
 
   it('checks the signature while hashing, natively on Node and with noble elsewhere, with the same verdicts', () => {
-    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-    const image = new Uint8Array(300_000).map((_, i) => (i * 31) & 0xff);
-    const der = new Uint8Array(sign('sha256', image, { key: privateKey, dsaEncoding: 'der' }));
-    const point = p256PointFromSpki(new Uint8Array(publicKey.export({ type: 'spki', format: 'der' })));
-    const expectedDigest = new Uint8Array(createHash('sha256').update(image).digest());
+    const { image, der, point, expectedDigest } = signedImage(300_000, 31);
     const other = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey;
     const otherPoint = p256PointFromSpki(new Uint8Array(other.export({ type: 'spki', format: 'der' })));
     for (const digests of [new NodeDigests(), undefined]) {
@@ -121,11 +127,7 @@ describe('code-signing key and signature', () => {
   });
 
   it('checks an image with or without its SHA-256, hashing it once when no SHA-256 is wanted', () => {
-    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-    const image = new Uint8Array(200_000).map((_, i) => (i * 17) & 0xff);
-    const der = new Uint8Array(sign('sha256', image, { key: privateKey, dsaEncoding: 'der' }));
-    const point = p256PointFromSpki(new Uint8Array(publicKey.export({ type: 'spki', format: 'der' })));
-    const expectedDigest = new Uint8Array(createHash('sha256').update(image).digest());
+    const { image, der, point, expectedDigest } = signedImage(200_000, 17);
     const tampered = image.slice();
     tampered[99_999]! ^= 0x01;
     // Counts the bytes each platform primitive is fed, to tell one pass from two.
