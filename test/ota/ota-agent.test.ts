@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { sha256 } from '@noble/hashes/sha2';
 import { OtaAgent, OTA_STATE_KEY, type OtaAgentOptions, type OtaOutcome } from '../../modules/ota/index.js';
 import type { Job } from '../../modules/jobs/index.js';
+import type { Digests } from '../../platform/pal/index.js';
+import { NodeDigests } from '../../platform/node/node-digests.js';
 import { encodeBase64 } from '../../modules/codec/base64.js';
 import { encodeHex } from '../../modules/codec/hex.js';
 import { TimeoutError } from '../../modules/util/errors.js';
@@ -37,6 +39,8 @@ function makeDevice(imageSize = 100_000) {
     jobs: new FakeJobs(),
     system: new ThrowingSystem(),
     log: new MemoryLogger(),
+    /** The platform's native digests, when a test wants them (node:crypto); default none: noble. */
+    digest: undefined as Digests | undefined,
     agent(version: string, extra: Partial<OtaAgentOptions> = {}) {
       return new OtaAgent({
         platform: {
@@ -48,6 +52,7 @@ function makeDevice(imageSize = 100_000) {
           text: nodeText,
           log: device.log,
           system: device.system,
+          ...(device.digest ? { digest: device.digest } : {}),
         },
         jobs: device.jobs,
         keyStore: device.keyStore,
@@ -157,6 +162,22 @@ describe('OtaAgent', () => {
     // the slot's first block is erased: nothing bootable is left behind
     expect(d.slots.flash.B.subarray(0, 4096).every((b) => b === 0xff)).toBe(true);
     expect(d.jobs.terminal('job-sig')?.status).toBe('FAILED');
+  });
+
+  it('never activates an afr_ota image whose signature does not verify, with a native verifier or noble', async () => {
+    for (const digest of [new NodeDigests(), undefined]) {
+      const d = makeDevice();
+      d.digest = digest;
+      const file = { fileid: 0, filesize: d.image.length, update_data_url: URL, 'sig-sha256-ecdsa': encodeBase64(new CodeSigner().sign(d.image)) };
+      const outcome = await d.agent('1.0.0').process(job('afr-sig', { afr_ota: { protocols: ['HTTP'], files: [file] } }));
+      expect(outcome).toMatchObject({ status: 'FAILED', reason: 'image signature does not verify with code-signing key "Code Sign Cert"' });
+      expect(d.system.reboots).toEqual([]);
+      expect(d.slots.record).toMatchObject({ running: 'A', nextBoot: 'A', pendingVerify: false });
+      // and the same device takes the image signed by its key
+      const good = { ...file, 'sig-sha256-ecdsa': encodeBase64(d.signer.sign(d.image)) };
+      await expectReboot(d.agent('1.0.0').process(job('afr-good', { afr_ota: { protocols: ['HTTP'], files: [good] } })));
+      expect(d.slots.record).toMatchObject({ nextBoot: 'B' });
+    }
   });
 
   it('fails on a SHA-256 mismatch before checking the signature', async () => {
