@@ -12,7 +12,7 @@ export { isOtaDocument, parseOtaDocument, type OtaImage } from './document.js';
 export { compareVersions, parseVersion } from './version.js';
 export { verifyImageSignature } from './signature.js';
 export { p256PointFromSpki, spkiFromCertificate } from './code-signing-key.js';
-export { createImageCheck, createSha256, createSignedImageHash, type ImageCheck } from './digest.js';
+export { createImageCheck, createSha256, type ImageCheck } from './digest.js';
 export { ImageDownload, type DownloadRequest, type DownloadStats } from './downloader.js';
 export { OTA_STATE_KEY, OtaStateStore, type OtaState } from './state.js';
 export {

@@ -16,7 +16,7 @@ export type { TextCodec } from './text.js';
 export type { Logger, LogLevel } from './log.js';
 export type { SystemControl } from './system.js';
 export type { Wifi, WifiStatus, AccessPoint } from './wifi.js';
-export type { Digests, IncrementalHash, SignedHash, SignatureVerifier } from './digest.js';
+export type { Digests, IncrementalHash, SignatureVerifier } from './digest.js';
 
 import type { KeyValueStorage } from './storage.js';
 import type { FirmwareSlots } from './firmware-slots.js';

@@ -9,7 +9,6 @@ import {
   SigningKeyError,
   spkiFromCertificate,
   verifyImageSignature,
-  createSignedImageHash,
   createImageCheck,
 } from '../../modules/ota/index.js';
 import { createCa, createTestPki } from '../helpers/pki.js';
@@ -108,10 +107,10 @@ describe('code-signing key and signature', () => {
     const otherPoint = p256PointFromSpki(new Uint8Array(other.export({ type: 'spki', format: 'der' })));
     for (const digests of [new NodeDigests(), undefined]) {
       const run = (bytes: Uint8Array, signature: Uint8Array, key = point) => {
-        const hash = createSignedImageHash(digests, key, signature);
-        expect(() => hash.signatureValid()).toThrow(/after digest/);
-        for (let at = 0; at < bytes.length; at += 65_536) hash.update(bytes.subarray(at, at + 65_536));
-        return { digest: hash.digest(), valid: hash.signatureValid() };
+        const check = createImageCheck(digests, key, signature, true);
+        for (let at = 0; at < bytes.length; at += 65_536) check.update(bytes.subarray(at, at + 65_536));
+        const { sha256, signatureValid } = check.finish();
+        return { digest: sha256, valid: signatureValid };
       };
       expect(run(image, der)).toEqual({ digest: expectedDigest, valid: true });
       const tampered = image.slice();
@@ -120,10 +119,10 @@ describe('code-signing key and signature', () => {
       expect(run(image, new Uint8Array([0x30, 1, 2])).valid).toBe(false);
       expect(run(image, der, otherPoint).valid).toBe(false);
     }
-    expect(() => new NodeDigests().sha256WithEcdsaP256(point.subarray(0, 64), der)).toThrow('expected an uncompressed P-256 point (65 bytes starting 0x04), got 64 bytes');
+    expect(() => new NodeDigests().ecdsaP256Sha256Verifier(point.subarray(0, 64), der)).toThrow('expected an uncompressed P-256 point (65 bytes starting 0x04), got 64 bytes');
     const offCurve = point.slice();
     offCurve[64]! ^= 1;
-    expect(() => new NodeDigests().sha256WithEcdsaP256(offCurve, der)).toThrow(/expected a point on the P-256 curve/);
+    expect(() => new NodeDigests().ecdsaP256Sha256Verifier(offCurve, der)).toThrow(/expected a point on the P-256 curve/);
   });
 
   it('checks an image with or without its SHA-256, hashing it once when no SHA-256 is wanted', () => {
@@ -132,12 +131,11 @@ describe('code-signing key and signature', () => {
     tampered[99_999]! ^= 0x01;
     // Counts the bytes each platform primitive is fed, to tell one pass from two.
     const native = new NodeDigests();
-    const fed = { signedHash: 0, verifier: 0 };
+    const fed = { sha256: 0, verifier: 0 };
     const counting = {
-      sha256: () => native.sha256(),
-      sha256WithEcdsaP256: (key: Uint8Array, signature: Uint8Array) => {
-        const inner = native.sha256WithEcdsaP256(key, signature);
-        return { ...inner, update: (data: Uint8Array) => ((fed.signedHash += data.length), inner.update(data)) };
+      sha256: () => {
+        const inner = native.sha256();
+        return { ...inner, update: (data: Uint8Array) => ((fed.sha256 += data.length), inner.update(data)) };
       },
       ecdsaP256Sha256Verifier: (key: Uint8Array, signature: Uint8Array) => {
         const inner = native.ecdsaP256Sha256Verifier(key, signature);
@@ -156,8 +154,8 @@ describe('code-signing key and signature', () => {
         expect(run(image, new Uint8Array([0x30, 1, 2])).signatureValid).toBe(false);
       }
     }
-    // Three images each way: the digest path fed the SHA-256 + signature primitive, the other the verifier alone.
-    expect(fed).toEqual({ signedHash: 3 * image.length, verifier: 3 * image.length });
+    // Three images each way: the verifier saw all six, the SHA-256 only the three whose digest was wanted.
+    expect(fed).toEqual({ sha256: 3 * image.length, verifier: 6 * image.length });
     expect(() => native.ecdsaP256Sha256Verifier(point.subarray(1), der)).toThrow('expected an uncompressed P-256 point (65 bytes starting 0x04), got 64 bytes');
   });
 
