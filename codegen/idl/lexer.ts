@@ -24,17 +24,15 @@ const BEYOND_LATIN1 = /[^\x00-\xff]/;
 const BEYOND_LATIN1_ALL = /[^\x00-\xff]/g;
 
 /**
- * Every token, comment and stray character of the file, in one native `split` (the capture group
- * puts each match between the blank runs around it: [blanks, token, blanks, token, …, blanks]).
- * A cold run used to spend most of its lexing time in the interpreter (a JS call or two per
- * token for blank, identifier and digit runs); the split does all scanning as native code and leaves
- * one array step per token. Alternatives, tried in order at each non-blank character:
- * identifier; hex (`0x` + hex digit, else `0` stays a number); decimal digits; a string (escapes
- * consume the next character, no raw newline; decoded later); `//` comment; `/* … *\/` comment;
- * any other single character (punctuation, or a stray one next() reports). So the parts between
- * matches are blank runs only, as lark's WS (space, \t, \f, \r, \n).
+ * One token, comment or stray character after the blanks at `lastIndex` (sticky). Alternatives,
+ * tried in order at the first non-blank character: identifier; hex (`0x` + hex digit, else `0`
+ * stays a number); decimal digits; a string (escapes consume the next character, no raw newline;
+ * decoded later); `//` comment; `/* … *\/` comment; any other single character (punctuation, or a
+ * stray one next() reports). Blanks are lark's WS (space, \t, \f, \r, \n). No match: only blanks
+ * are left. The lexer runs only where the parser's item patterns (item-patterns.ts) do not take a
+ * whole item at once, so it matches one token per call instead of splitting the whole file.
  */
-const TOKENS = /([A-Za-z_][A-Za-z0-9_]*|0x[0-9A-Fa-f]+|[0-9]+|"(?:[^"\\\n]|\\[^\n])*"|\/\/[^\n]*|\/\*[\s\S]*?\*\/|[^ \t\f\r\n])/;
+const TOKEN = /[ \t\f\r\n]*([A-Za-z_][A-Za-z0-9_]*|0x[0-9A-Fa-f]+|[0-9]+|"(?:[^"\\\n]|\\[^\n])*"|\/\/[^\n]*|\/\*[\s\S]*?\*\/|[^ \t\f\r\n])/y;
 
 const PUNCT = new Set('{}()[];:=,<>-'.split('').map((c) => c.charCodeAt(0)));
 
@@ -68,12 +66,13 @@ export class Lexer {
   readonly docComments = new Map<number, string>();
   /** The current token; next() rewrites this one object instead of allocating one per token. */
   readonly tok: Token = { kind: Tok.Eof, text: '', start: 0, end: 0 };
-  /** [blanks, token, blanks, token, …, blanks] of the whole file (see TOKENS). */
-  readonly #parts: string[];
-  /** Index in #parts of the next token. */
-  #next = 1;
-  /** Offset of the end of the part before #next. */
-  #pos = 0;
+  /**
+   * Offset where the next token's leading blanks start. The parser moves it past an item it
+   * matched whole (item-patterns.ts); the next call to next() reads on from there.
+   */
+  pos = 0;
+  /** Whether the last next() skipped a comment before its token. */
+  afterComment = false;
   /**
    * The text the parts are split from. V8 stores a string with any character above U+00FF (a
    * ‘quote’ in one comment is enough) with two bytes per character, and so every slice of it, and
@@ -81,9 +80,10 @@ export class Lexer {
    * has such characters this is a copy with each of them (each UTF-16 unit) replaced by U+007F,
    * which no token rule but the stray-character one matches, as for the original character: same
    * length and offsets, same tokens, one byte per character. Strings, stray characters and doc
-   * comments holding such characters are read from the original.
+   * comments holding such characters are read from the original. The parser's item patterns
+   * match this text too.
    */
-  readonly #narrow: string;
+  readonly narrow: string;
   readonly #hasWide: boolean;
 
   constructor(
@@ -92,8 +92,7 @@ export class Lexer {
   ) {
     this.#hasWide = BEYOND_LATIN1.test(text);
     // replace() keeps a two-byte result for a two-byte subject; the Latin-1 round trip makes it one byte.
-    this.#narrow = this.#hasWide ? Buffer.from(text.replace(BEYOND_LATIN1_ALL, '\x7f'), 'latin1').toString('latin1') : text;
-    this.#parts = this.#narrow.split(TOKENS);
+    this.narrow = this.#hasWide ? Buffer.from(text.replace(BEYOND_LATIN1_ALL, '\x7f'), 'latin1').toString('latin1') : text;
   }
 
   error(offset: number, detail: string): CodegenInputError {
@@ -102,20 +101,19 @@ export class Lexer {
   }
 
   next(): Token {
-    const parts = this.#parts;
+    this.afterComment = false;
     for (;;) {
-      const i = this.#next;
-      if (i >= parts.length) {
+      TOKEN.lastIndex = this.pos;
+      const m = TOKEN.exec(this.narrow);
+      if (m === null) {
         const n = this.text.length;
-        // Positions recorded for later errors keep this lexer; they need no tokens.
-        this.#parts.length = 0;
+        this.pos = n;
         return this.#set(Tok.Eof, '', n, n);
       }
-      const s = parts[i]!;
-      const start = this.#pos + parts[i - 1]!.length;
-      const end = start + s.length;
-      this.#pos = end;
-      this.#next = i + 2;
+      const s = m[1]!;
+      const end = TOKEN.lastIndex;
+      const start = end - s.length;
+      this.pos = end;
       const c = s.charCodeAt(0);
       // Letters and _ (identifiers), then digits (numbers): the regular expression took the run.
       if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95) return this.#set(Tok.Id, s, start, end);
@@ -123,6 +121,7 @@ export class Lexer {
       if (s.length === 1 && PUNCT.has(c)) return this.#set(Tok.Punct, s, start, end);
       if (c === 47 /* / */ && s.length > 1) {
         if (s.charCodeAt(1) === 42 /* * */ && s.charCodeAt(2) === 42) this.#docComment(start, end);
+        this.afterComment = true;
         continue;
       }
       if (c === 34 /* " */) return this.#string(start);
@@ -151,7 +150,7 @@ export class Lexer {
     while (anchor < n && isAnchorBlank(text.charCodeAt(anchor))) anchor++;
     // upstream: token.value[3:-2].strip()
     let inner = end - start >= 5 ? text.slice(start + 3, end - 2) : '';
-    if (this.#hasWide && !BEYOND_LATIN1.test(inner)) inner = this.#narrow.slice(start + 3, end - 2);
+    if (this.#hasWide && !BEYOND_LATIN1.test(inner)) inner = this.narrow.slice(start + 3, end - 2);
     if (!this.docComments.has(anchor)) this.docComments.set(anchor, inner.trim());
   }
 
@@ -209,7 +208,7 @@ export class Lexer {
       p++;
     }
     out += latin1OfUtf8(text.slice(chunk, p));
-    // p + 1 is where TOKENS ended this string too: both end at the first quote no escape consumed.
+    // p + 1 is where TOKEN ended this string too: both end at the first quote no escape consumed.
     return this.#set(Tok.Str, out, start, p + 1);
   }
 }

@@ -7,6 +7,7 @@ import { Lexer, Tok, type Token } from './lexer.js';
 import { mergeGlobalsIntoClusters } from './merge-globals.js';
 import { canonicalClusterKey } from './canonical-json.js';
 import { recordPosition } from './positions.js';
+import { A, ATTRIBUTE_ITEM, COMMAND_ITEM, ENTRY_ITEM, F, FIELD_ITEM, HANDLE_OR_EMITS_ITEM, STORAGE_ITEM } from './item-patterns.js';
 import {
   ATTRIBUTE_QUALITY_ORDER,
   COMMAND_QUALITY_ORDER,
@@ -38,6 +39,17 @@ import {
 interface Described {
   description: string | null;
 }
+
+/** An endpoint's `server cluster` while its block is parsed (events collected, then sorted). */
+interface ServerClusterDraft {
+  name: string;
+  attributes: Endpoint['serverClusters'][number]['attributes'];
+  commands: string[];
+  events: Set<string>;
+}
+
+/** The `}` closing a block, with the blanks before it (see #closedAfterItem). */
+const CLOSE = /[ \t\f\r\n]*\}/y;
 
 // Keyword tables are Maps: a plain object would answer `in` for 'constructor' or 'toString'.
 const MATURITY = new Map<string, ApiMaturity>([
@@ -110,15 +122,21 @@ eventNode(0n, '', 'INFO', 'VIEW', [], []);
 export interface ParseOptions {
   /** Upstream's default is true: clusters get copies of the global types they reference. */
   mergeGlobals?: boolean;
+  /**
+   * false: parse every item with the token rules alone, without the whole-item patterns of
+   * item-patterns.ts. Same result, slower; tests compare the two.
+   */
+  itemPatterns?: boolean;
 }
 
 export function parseMatterIdl(text: string, file: string, options: ParseOptions = {}): Idl {
-  return new Parser(text, file).parse(options.mergeGlobals ?? true);
+  return new Parser(text, file, options.itemPatterns ?? true).parse(options.mergeGlobals ?? true);
 }
 
 class Parser {
   readonly #lexer: Lexer;
-  #tok: Token;
+  /** The current token (the lexer's one token object); read it through #tok. */
+  readonly #current: Token;
   /**
    * Items a doc comment describes, with the offset their rule starts at, per cluster. Only items
    * with a doc comment at their start are kept: the comment precedes the item, so the lexer has
@@ -128,10 +146,26 @@ class Parser {
   #clusterAnchors: Array<{ pos: number; item: Described }> = [];
   /** Where each cluster's rule starts (for the duplicate-cluster error). */
   #clusterStarts = new Map<Cluster, number>();
+  /**
+   * True after an item pattern took an item (or a loop's closing brace): the lexer stands after it
+   * and the next token is not read yet. #tok reads it on first use.
+   */
+  #pending = false;
 
-  constructor(text: string, file: string) {
+  readonly #itemPatterns: boolean;
+
+  constructor(text: string, file: string, itemPatterns: boolean) {
+    this.#itemPatterns = itemPatterns;
     this.#lexer = new Lexer(text, file);
-    this.#tok = this.#lexer.next();
+    this.#current = this.#lexer.next();
+  }
+
+  get #tok(): Token {
+    if (this.#pending) {
+      this.#pending = false;
+      this.#lexer.next();
+    }
+    return this.#current;
   }
 
   parse(mergeGlobals: boolean): Idl {
@@ -266,7 +300,21 @@ class Parser {
       const baseType = this.#id('a base type');
       this.#punct('{');
       const entries: ConstantEntry[] = [];
-      while (!this.#acceptPunct('}')) entries.push(this.#constantEntry());
+      for (;;) {
+        let m = this.#matchItem(ENTRY_ITEM);
+        if (m === null) {
+          if (this.#closedAfterItem()) break;
+          if (this.#resumedAfterComments()) m = this.#matchItem(ENTRY_ITEM);
+        }
+        if (m !== null) {
+          const maturity = m[2];
+          const entry = entryNode(m[3]!, toInt(m[4]!), maturity === undefined ? 'STABLE' : MATURITY.get(maturity)!, m[5] ?? null);
+          this.#anchor(m.index + m[1]!.length, entry);
+          entries.push(entry);
+          this.#matched(ENTRY_ITEM);
+        } else if (this.#acceptPunct('}')) break;
+        else entries.push(this.#constantEntry());
+      }
       const common = { name, baseType, isGlobal: false, isShared, apiMaturity: 'STABLE' as ApiMaturity, description: null, entries };
       const type: Enum | Bitmap = w === 'enum' ? { kind: 'enum', ...common } : { kind: 'bitmap', ...common };
       this.#anchor(start, type);
@@ -312,11 +360,81 @@ class Parser {
   #fieldBlock(): Field[] {
     this.#punct('{');
     const fields: Field[] = [];
-    while (!this.#acceptPunct('}')) {
+    for (;;) {
+      let m = this.#matchItem(FIELD_ITEM);
+      if (m === null) {
+        if (this.#closedAfterItem()) return fields;
+        if (this.#resumedAfterComments()) m = this.#matchItem(FIELD_ITEM);
+      }
+      if (m !== null) {
+        fields.push(this.#matchedField(m, 0));
+        this.#matched(FIELD_ITEM);
+        continue;
+      }
+      if (this.#acceptPunct('}')) return fields;
       fields.push(this.#structField());
       this.#punct(';');
     }
-    return fields;
+  }
+
+  /**
+   * `pattern`'s match of the next item (see item-patterns.ts), reading no token: where the last
+   * matched item ended, else at the current token if it is an identifier. Null: the caller tries its
+   * other patterns, then #closedAfterItem, #resumedAfterComments, then its token rules.
+   */
+  #matchItem(pattern: RegExp): RegExpExecArray | null {
+    if (!this.#itemPatterns) return null;
+    if (this.#pending) pattern.lastIndex = this.#lexer.pos;
+    else if (this.#current.kind === Tok.Id) pattern.lastIndex = this.#current.start;
+    else return null;
+    return pattern.exec(this.#lexer.narrow);
+  }
+
+  /** Continues after the item `pattern` matched, without reading the next token yet. */
+  #matched(pattern: RegExp): void {
+    this.#lexer.pos = pattern.lastIndex;
+    this.#pending = true;
+  }
+
+  /** Consumes the `}` that closes a block right after a matched item, reading no token. */
+  #closedAfterItem(): boolean {
+    if (!this.#pending) return false;
+    CLOSE.lastIndex = this.#lexer.pos;
+    if (!CLOSE.test(this.#lexer.narrow)) return false;
+    this.#lexer.pos = CLOSE.lastIndex;
+    return true;
+  }
+
+  /**
+   * Reads the token after a matched item when no pattern matched there. True when comments came
+   * first and the token is an identifier: the patterns may match at it (the lexer has recorded the
+   * comments).
+   */
+  #resumedAfterComments(): boolean {
+    if (!this.#pending) return false;
+    const t = this.#tok;
+    return this.#lexer.afterComment && t.kind === Tok.Id;
+  }
+
+  /** #structField's result from a FIELD_ITEM or ATTRIBUTE_ITEM match (`g`: where the field's groups start, less F's). */
+  #matchedField(m: RegExpExecArray, g: number): Field {
+    const run = m[F.qualities + g]!;
+    const qualities: FieldQuality[] = [];
+    if (run !== '') {
+      if (run.includes('optional')) qualities.push('OPTIONAL');
+      if (run.includes('nullable')) qualities.push('NULLABLE');
+      if (run.includes('fabric_sensitive')) qualities.push('FABRIC_SENSITIVE');
+    }
+    const type: Field['type'] = { name: m[F.type + g]! };
+    const maxLength = m[F.maxLength + g];
+    if (maxLength !== undefined) type.maxLength = toInt(maxLength);
+    const maturity = m[F.maturity + g];
+    const apiMaturity = maturity === undefined ? 'STABLE' : MATURITY.get(maturity)!;
+    const field = fieldNode(toInt(m[F.code + g]!), m[F.name + g]!, type, m[F.list + g] !== undefined, qualities, apiMaturity);
+    const start = m.index + m[F.lead]!.length + m[F.prefix]!.length;
+    recordPosition(field, this.#lexer, start);
+    this.#anchor(start, field);
+    return field;
   }
 
   /** `[maturity] (optional|nullable|fabric_sensitive)* Type[<N>] name[[]] = code` */
@@ -380,7 +498,13 @@ class Parser {
       cluster.revision = this.#int('a revision number');
       this.#punct(';');
     }
-    while (!this.#acceptPunct('}')) this.#clusterItem(cluster);
+    for (;;) {
+      if (this.#matchedClusterItem(cluster)) continue;
+      if (this.#closedAfterItem()) break;
+      if (this.#resumedAfterComments() && this.#matchedClusterItem(cluster)) continue;
+      if (this.#acceptPunct('}')) break;
+      this.#clusterItem(cluster);
+    }
     this.#anchors.set(cluster, this.#clusterAnchors);
     return cluster;
   }
@@ -436,6 +560,52 @@ class Parser {
           : 'enum, bitmap, struct, attribute, command, event or }',
       );
     }
+  }
+
+  /** An attribute or command without maturity taken whole by its item pattern; false if not. */
+  #matchedClusterItem(cluster: Cluster): boolean {
+    let m = this.#matchItem(ATTRIBUTE_ITEM);
+    if (m !== null) {
+      const run = m[A.qualities]!;
+      const readonly = run !== '' && run.includes('readonly');
+      const writeonly = run !== '' && run.includes('writeonly');
+      const qualities: AttributeQuality[] = [];
+      // As #attribute, in ATTRIBUTE_QUALITY_ORDER: READABLE, WRITABLE, NOSUBSCRIBE, TIMED_WRITE.
+      if (readonly || !writeonly) qualities.push('READABLE');
+      if (writeonly || !readonly) qualities.push('WRITABLE');
+      if (run !== '' && run.includes('nosubscribe')) qualities.push('NOSUBSCRIBE');
+      if (run !== '' && run.includes('timedwrite')) qualities.push('TIMED_WRITE');
+      let readAcl: AccessPrivilege = 'VIEW';
+      let writeAcl: AccessPrivilege = 'OPERATE';
+      // Pairs in order: a later one for the same operation wins, as in #attribute.
+      if (m[A.op1] === 'read') readAcl = PRIVILEGE.get(m[A.privilege1]!)!;
+      else if (m[A.op1] === 'write') writeAcl = PRIVILEGE.get(m[A.privilege1]!)!;
+      if (m[A.op2] === 'read') readAcl = PRIVILEGE.get(m[A.privilege2]!)!;
+      else if (m[A.op2] === 'write') writeAcl = PRIVILEGE.get(m[A.privilege2]!)!;
+      const definition = this.#matchedField(m, A.field);
+      // No doc comment can sit at the definition's own start (inside the item): the attribute's lands on it.
+      this.#anchor(m.index + m[A.lead]!.length, definition);
+      cluster.attributes.push({ definition, qualities, readAcl, writeAcl, apiMaturity: 'STABLE' });
+      this.#matched(ATTRIBUTE_ITEM);
+      return true;
+    }
+    m = this.#matchItem(COMMAND_ITEM);
+    if (m !== null) {
+      const run = m[2]!;
+      const qualities: CommandQuality[] = [];
+      if (run !== '' && run.includes('timed')) qualities.push('TIMED_INVOKE');
+      if (run !== '' && run.includes('fabric')) qualities.push('FABRIC_SCOPED');
+      if (m[3] !== undefined) qualities.push('OPTIONAL');
+      const privilege = m[4];
+      const command = commandNode(toInt(m[8]!), m[5]!, m[6] ?? null, m[7]!, qualities, privilege === undefined ? 'OPERATE' : PRIVILEGE.get(privilege)!);
+      const start = m.index + m[1]!.length;
+      this.#anchor(start, command);
+      recordPosition(command, this.#lexer, start);
+      cluster.commands.push(command);
+      this.#matched(COMMAND_ITEM);
+      return true;
+    }
+    return false;
   }
 
   #attribute(start: number): Attribute {
@@ -576,9 +746,13 @@ class Parser {
         this.#advance();
         this.#keyword('cluster');
         const name = this.#id('a cluster name');
-        const instance = { name, attributes: [] as Endpoint['serverClusters'][number]['attributes'], commands: [] as string[], events: new Set<string>() };
+        const instance: ServerClusterDraft = { name, attributes: [], commands: [], events: new Set<string>() };
         this.#punct('{');
-        while (!this.#acceptPunct('}')) {
+        for (;;) {
+          if (this.#matchedEndpointItem(instance)) continue;
+          if (this.#closedAfterItem()) break;
+          if (this.#resumedAfterComments() && this.#matchedEndpointItem(instance)) continue;
+          if (this.#acceptPunct('}')) break;
           const e = this.#word();
           if (e === 'emits') {
             this.#advance();
@@ -616,13 +790,32 @@ class Parser {
     return endpoint;
   }
 
+  /** An endpoint's storage attribute, handled command or emitted event taken whole by its item pattern. */
+  #matchedEndpointItem(instance: ServerClusterDraft): boolean {
+    const storage = this.#matchItem(STORAGE_ITEM);
+    if (storage !== null) {
+      const digits = storage[5];
+      let value: DefaultValue = null;
+      if (digits !== undefined) value = storage[4] === undefined ? toInt(digits) : negative(toInt(digits));
+      else if (storage[6] !== undefined) value = storage[6] === 'true';
+      instance.attributes.push({ name: storage[3]!, storage: STORAGE.get(storage[2]!)!, default: value });
+      this.#matched(STORAGE_ITEM);
+      return true;
+    }
+    const handled = this.#matchItem(HANDLE_OR_EMITS_ITEM);
+    if (handled === null) return false;
+    if (handled[2] === undefined) instance.events.add(handled[3]!);
+    else instance.commands.push(handled[3]!);
+    this.#matched(HANDLE_OR_EMITS_ITEM);
+    return true;
+  }
+
   #defaultValue(): DefaultValue {
     const t = this.#tok;
     if (t.kind === Tok.Int) return this.#int();
     if (t.kind === Tok.Str) return this.#advance();
     if (this.#acceptPunct('-')) {
-      const v = this.#int('an integer after -');
-      return typeof v === 'bigint' ? -v : v === 0 ? 0 : -v;
+      return negative(this.#int('an integer after -'));
     }
     const w = this.#word();
     if (w === 'true' || w === 'false') {
@@ -681,6 +874,10 @@ class Parser {
       for (const { pos, item } of this.#anchors.get(cluster)!) item.description = docs.get(pos)!;
     }
   }
+}
+
+function negative(v: Int): Int {
+  return typeof v === 'bigint' ? -v : v === 0 ? 0 : -v;
 }
 
 function toInt(digits: string): Int {
