@@ -4,20 +4,23 @@
  * controller-clusters about 1.5 s — parse only). Goal: at least 10x faster, parse and generate.
  *
  * What is timed is what a user running `npx mi-codegen generate …` gets. The CLI (bin/mi-codegen.mjs)
- * runs an esbuild bundle of codegen/cli.ts with plain `node` (no V8 flags), and parses and generates
- * once per process. So every figure here comes from child processes started the same way: a bundle
- * built with the bin's esbuild options, run with plain `node`, with this bench's process.execArgv left
- * out. Inside the child only parseMatterIdl + emitFiles are timed (the input is read before the clock
- * starts): Node's start-up and module loading are excluded, as the Python figure excludes the
- * interpreter's start-up.
- * - `cold`: the first parse+generate in a fresh process (V8 still interpreting and compiling our code),
- *   median over COLD_PROCESSES processes per sample; `cold best` the fastest of them. `parse (cold)` is
- *   the parse part of that same first run.
+ * runs an esbuild bundle of codegen/cli.ts with plain `node` (no V8 flags) through a V8 code cache
+ * (bin/code-cache.mjs: the first run on a machine writes it), and parses and generates once per
+ * process. So every figure here comes from child processes started the same way: a bundle built with
+ * the bin's esbuild options, run with plain `node` through the same code-cache runner, with this
+ * bench's process.execArgv left out. Inside the child only parseMatterIdl + emitFiles are timed (the
+ * input is read before the clock starts): Node's start-up and module loading are excluded, as the
+ * Python figure excludes the interpreter's start-up.
+ * - `cold`: the first parse+generate in a fresh process (V8 still interpreting our code), with the
+ *   code cache an earlier run wrote, median over COLD_PROCESSES processes per sample; `cold best` the
+ *   fastest of them. `parse (cold)` is the parse part of that same first run.
+ * - `cold, first run`: the same without a code cache (the cache deleted before each process), as
+ *   the very first run after installing or changing the generator; V8 also compiles our functions.
  * - `warm median` / `warm best`: WARM_RUNS further runs in one process after its cold run.
  * Generate = emit every cluster of the file into memory (air-purifier: 31 modules, controller-clusters:
  * 157). The peer figure is the Python parser's parse time only; its Jinja generation would come on top.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,27 +79,39 @@ interface ChildResult {
   both: number[];
 }
 
-/** Bundles the child as bin/mi-codegen.mjs bundles the CLI (same esbuild options). */
-async function buildChild(): Promise<string> {
+interface Child {
+  /** The script to run with `node`: it runs the bundle through bin/code-cache.mjs, as the bin does. */
+  launcher: string;
+  codeCache: string;
+}
+
+/** Bundles the child as bin/mi-codegen.mjs bundles the CLI (same esbuild options) and writes its launcher. */
+async function buildChild(): Promise<Child> {
   const outDir = path.join(root, 'build', 'codegen-bench');
   mkdirSync(outDir, { recursive: true });
-  const outfile = path.join(outDir, 'child.mjs');
+  const bundle = path.join(outDir, 'child.cjs');
+  const codeCache = path.join(outDir, 'child.code-cache');
   await build({
     stdin: { contents: CHILD_SOURCE, resolveDir: root, loader: 'ts', sourcefile: 'codegen-bench-child.ts' },
     bundle: true,
     platform: 'node',
-    format: 'esm',
+    format: 'cjs',
     target: 'node20',
-    outfile,
+    outfile: bundle,
     logLevel: 'silent',
     packages: 'external',
   });
-  return outfile;
+  rmSync(codeCache, { force: true });
+  const launcher = path.join(outDir, 'child-launcher.mjs');
+  const runner = path.join(root, 'bin', 'code-cache.mjs');
+  writeFileSync(launcher, `import { runWithCodeCache } from ${JSON.stringify(runner)};\nrunWithCodeCache(${JSON.stringify(bundle)}, ${JSON.stringify(codeCache)});\n`);
+  return { launcher, codeCache };
 }
 
-function runChild(child: string, file: string, source: string, warmRuns: number): ChildResult {
+function runChild(child: Child, file: string, source: string, warmRuns: number, withCodeCache: boolean): ChildResult {
+  if (!withCodeCache) rmSync(child.codeCache, { force: true });
   // Plain `node` as the CLI's shebang runs it: no execArgv (tsx's loader) from this process.
-  const out = execFileSync(process.execPath, [child, file, source, String(warmRuns)], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  const out = execFileSync(process.execPath, [child.launcher, file, source, String(warmRuns)], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
   return JSON.parse(out) as ChildResult;
 }
 
@@ -122,11 +137,14 @@ export default async function codegenBench(): Promise<Record<string, Figure>> {
     return file ? [{ ...s, file }] : [];
   });
   // Samples interleaved round by round, so a burst of load from other processes on this shared
-  // machine spreads over all of them instead of skewing one. The last round also runs warm.
+  // machine spreads over all of them instead of skewing one; each round runs every sample once
+  // without the code cache (the last of those writes it) and once with it. The last round also runs warm.
   const results = new Map<string, ChildResult[]>(found.map((s) => [s.name, []]));
+  const firstRuns = new Map<string, ChildResult[]>(found.map((s) => [s.name, []]));
   for (let round = 0; round < COLD_PROCESSES; round++) {
+    for (const s of found) firstRuns.get(s.name)!.push(runChild(child, s.file, `${s.name}.matter`, 0, false));
     for (const s of found) {
-      results.get(s.name)!.push(runChild(child, s.file, `${s.name}.matter`, round === COLD_PROCESSES - 1 ? WARM_RUNS : 0));
+      results.get(s.name)!.push(runChild(child, s.file, `${s.name}.matter`, round === COLD_PROCESSES - 1 ? WARM_RUNS : 0, true));
     }
   }
   const figures: Record<string, Figure> = {};
@@ -141,6 +159,7 @@ export default async function codegenBench(): Promise<Record<string, Figure>> {
     figures[`codegen ${name} parse+generate (cold)`] = timeFigure(median(coldBoth), 'ms', both, peerMs, goal);
     // The best process / run shows the cost without other processes' interference on a shared machine.
     figures[`codegen ${name} parse+generate (cold best)`] = timeFigure(Math.min(...coldBoth), 'ms', both, peerMs, goal);
+    figures[`codegen ${name} parse+generate (cold, first run)`] = timeFigure(median(firstRuns.get(name)!.map((r) => r.coldBoth)), 'ms', both, peerMs, goal);
     figures[`codegen ${name} parse+generate (warm median)`] = timeFigure(median(warm.both), 'ms', both, peerMs, goal);
     figures[`codegen ${name} parse+generate (warm best)`] = timeFigure(Math.min(...warm.both), 'ms', both, peerMs, goal);
   }

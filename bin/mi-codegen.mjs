@@ -1,14 +1,18 @@
 #!/usr/bin/env node
 // Runs the code generator (codegen/cli.ts). Fast path: an esbuild bundle in build/mi-codegen/, rebuilt
-// whenever one of its source files is newer, so a run costs Node's startup plus the work itself.
-// Without esbuild (or if bundling fails) it falls back to running the TypeScript through tsx.
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+// whenever one of its source files is newer, run with a V8 code cache (code-cache.mjs), so a run costs
+// Node's startup plus the work itself. Without esbuild (or if bundling fails) it falls back to
+// running the TypeScript through tsx.
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { runWithCodeCache } from './code-cache.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const outDir = path.join(root, 'build', 'mi-codegen');
-const bundle = path.join(outDir, 'cli.mjs');
+// CommonJS: V8 code caches are made for scripts (vm.Script), not for ES modules, on Node 20.
+const bundle = path.join(outDir, 'cli.cjs');
+const codeCache = path.join(outDir, 'cli.code-cache');
 const inputsList = path.join(outDir, 'inputs.json');
 
 function isFresh() {
@@ -30,7 +34,7 @@ async function buildBundle() {
     entryPoints: [path.join(root, 'codegen/cli.ts')],
     bundle: true,
     platform: 'node',
-    format: 'esm',
+    format: 'cjs',
     target: 'node20',
     outfile: tmp,
     metafile: true,
@@ -41,15 +45,21 @@ async function buildBundle() {
   // Rename into place: concurrent runs each write their own temp file.
   renameSync(`${inputsList}.${process.pid}.tmp`, inputsList);
   renameSync(tmp, bundle);
+  // V8 would refuse the old cache for the new source anyway; drop it now.
+  rmSync(codeCache, { force: true });
 }
 
-let entry;
+let bundled = false;
 try {
   if (!isFresh()) await buildBundle();
-  entry = pathToFileURL(bundle).href;
+  bundled = true;
 } catch {
+  bundled = false;
+}
+if (bundled) {
+  runWithCodeCache(bundle, codeCache);
+} else {
   const { register } = await import('tsx/esm/api');
   register();
-  entry = new URL('../codegen/cli.ts', import.meta.url).href;
+  await import(new URL('../codegen/cli.ts', import.meta.url).href);
 }
-await import(entry);

@@ -124,9 +124,11 @@ const isEntry = (() => {
 })();
 
 if (isEntry) {
-  const code = await main(process.argv.slice(2), {
+  // No top-level await: bin/mi-codegen.mjs runs this file bundled as CommonJS.
+  void main(process.argv.slice(2), {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
+  }).then((code) => {
+    process.exitCode = code;
   });
-  process.exitCode = code;
 }
