@@ -65,7 +65,7 @@ export const ATTRIBUTE_ITEM = new RegExp(
     `${FIELD_HEAD})${fieldTail([...MATURITY_WORDS, ...FIELD_QUALITY_WORDS, 'access'])}${B}*;`,
   'y',
 );
-/** ATTRIBUTE_ITEM's own groups; `prefix` runs to the field's type. */
+/** ATTRIBUTE_ITEM's own groups; `prefix` runs to the field's type; `field`: the shift of F's field groups. */
 export const A = { lead: 1, prefix: 2, qualities: 3, op1: 4, privilege1: 5, op2: 6, privilege2: 7, field: 5 } as const;
 
 /**

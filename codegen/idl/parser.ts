@@ -416,7 +416,11 @@ class Parser {
     return this.#lexer.afterComment && t.kind === Tok.Id;
   }
 
-  /** #structField's result from a FIELD_ITEM or ATTRIBUTE_ITEM match (`g`: where the field's groups start, less F's). */
+  /**
+   * #structField's result from a FIELD_ITEM or ATTRIBUTE_ITEM match. `g` shifts F's field groups
+   * (0, or A.field for an attribute); both patterns keep the blanks and the prefix up to the type in
+   * groups 1 and 2, so the field starts where the rules would place it.
+   */
   #matchedField(m: RegExpExecArray, g: number): Field {
     const run = m[F.qualities + g]!;
     const qualities: FieldQuality[] = [];
