@@ -101,7 +101,6 @@ async function buildChild(): Promise<Child> {
     logLevel: 'silent',
     packages: 'external',
   });
-  rmSync(codeCache, { force: true });
   const launcher = path.join(outDir, 'child-launcher.mjs');
   const runner = path.join(root, 'bin', 'code-cache.mjs');
   writeFileSync(launcher, `import { runWithCodeCache } from ${JSON.stringify(runner)};\nrunWithCodeCache(${JSON.stringify(bundle)}, ${JSON.stringify(codeCache)});\n`);

@@ -3,9 +3,12 @@
 // Node 20 compiles each function on its first call. In a short run such as one code generator run,
 // that compile work is a large share of the whole (camera-app: ~8 ms of ~50 ms for parse and
 // generate). The cache holds the bytecode V8 made for every function an earlier run called, so later
-// runs skip compiling them. It is written at exit when there was none or V8 refused it (V8 checks
-// the source and its own version and flags). Node 22's module.enableCompileCache() does this for
+// runs skip compiling them. It is written at exit when there was none or it was refused. V8 refuses
+// a cache made by another V8 version or with other flags, but of the source it checks only the
+// length, so the file also holds the source's SHA-256: a cache of an edited bundle of the same
+// length would otherwise run the old bytecode. Node 22's module.enableCompileCache() does this for
 // modules; Node 20 has it only for scripts compiled through vm.Script.
+import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -17,9 +20,11 @@ import vm from 'node:vm';
  */
 export function runWithCodeCache(file, cacheFile) {
   const source = readFileSync(file, 'utf8');
+  const sourceHash = createHash('sha256').update(source).digest();
   let cachedData;
   try {
-    cachedData = readFileSync(cacheFile);
+    const stored = readFileSync(cacheFile);
+    if (stored.subarray(0, sourceHash.length).equals(sourceHash)) cachedData = stored.subarray(sourceHash.length);
   } catch {
     cachedData = undefined;
   }
@@ -28,17 +33,18 @@ export function runWithCodeCache(file, cacheFile) {
   const cacheUsed = cachedData !== undefined && !script.cachedDataRejected;
   if (!cacheUsed) {
     // At exit the cache includes every function this run compiled, not just the top level.
-    process.once('exit', () => writeCodeCache(script, cacheFile));
+    process.once('exit', () => writeCodeCache(script, sourceHash, cacheFile));
   }
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(file), module, file, path.dirname(file));
   return { exports: module.exports, cacheUsed };
 }
 
-function writeCodeCache(script, cacheFile) {
+/** The cache file: the source's SHA-256, then V8's code cache. */
+function writeCodeCache(script, sourceHash, cacheFile) {
   const tmp = `${cacheFile}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, script.createCachedData());
+    writeFileSync(tmp, Buffer.concat([sourceHash, script.createCachedData()]));
     // Concurrent runs each write their own temp file; the last rename wins, and every one is whole.
     renameSync(tmp, cacheFile);
   } catch {

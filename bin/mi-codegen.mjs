@@ -3,7 +3,7 @@
 // whenever one of its source files is newer, run with a V8 code cache (code-cache.mjs), so a run costs
 // Node's startup plus the work itself. Without esbuild (or if bundling fails) it falls back to
 // running the TypeScript through tsx.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runWithCodeCache } from './code-cache.mjs';
@@ -45,14 +45,11 @@ async function buildBundle() {
   // Rename into place: concurrent runs each write their own temp file.
   renameSync(`${inputsList}.${process.pid}.tmp`, inputsList);
   renameSync(tmp, bundle);
-  // V8 would refuse the old cache for the new source anyway; drop it now.
-  rmSync(codeCache, { force: true });
 }
 
-let bundled = false;
+let bundled = true;
 try {
   if (!isFresh()) await buildBundle();
-  bundled = true;
 } catch {
   bundled = false;
 }
