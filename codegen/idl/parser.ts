@@ -300,21 +300,8 @@ class Parser {
       const baseType = this.#id('a base type');
       this.#punct('{');
       const entries: ConstantEntry[] = [];
-      for (;;) {
-        let m = this.#matchItem(ENTRY_ITEM);
-        if (m === null) {
-          if (this.#closedAfterItem()) break;
-          if (this.#resumedAfterComments()) m = this.#matchItem(ENTRY_ITEM);
-        }
-        if (m !== null) {
-          const maturity = m[2];
-          const entry = entryNode(m[3]!, toInt(m[4]!), maturity === undefined ? 'STABLE' : MATURITY.get(maturity)!, m[5] ?? null);
-          this.#anchor(m.index + m[1]!.length, entry);
-          entries.push(entry);
-          this.#matched(ENTRY_ITEM);
-        } else if (this.#acceptPunct('}')) break;
-        else entries.push(this.#constantEntry());
-      }
+      const take = () => this.#matchedEntryItem(entries);
+      while (this.#atTokenItem(take)) entries.push(this.#constantEntry());
       const common = { name, baseType, isGlobal: false, isShared, apiMaturity: 'STABLE' as ApiMaturity, description: null, entries };
       const type: Enum | Bitmap = w === 'enum' ? { kind: 'enum', ...common } : { kind: 'bitmap', ...common };
       this.#anchor(start, type);
@@ -360,27 +347,50 @@ class Parser {
   #fieldBlock(): Field[] {
     this.#punct('{');
     const fields: Field[] = [];
-    for (;;) {
-      let m = this.#matchItem(FIELD_ITEM);
-      if (m === null) {
-        if (this.#closedAfterItem()) return fields;
-        if (this.#resumedAfterComments()) m = this.#matchItem(FIELD_ITEM);
-      }
-      if (m !== null) {
-        fields.push(this.#matchedField(m, 0));
-        this.#matched(FIELD_ITEM);
-        continue;
-      }
-      if (this.#acceptPunct('}')) return fields;
+    const take = () => this.#matchedFieldItem(fields);
+    while (this.#atTokenItem(take)) {
       fields.push(this.#structField());
       this.#punct(';');
     }
+    return fields;
+  }
+
+  /**
+   * Before each item of a `{ … }` block: `take` (the block's item patterns, which push what they
+   * match) takes items while it can. Then false at the closing `}` (consumed), or true: the next
+   * item is for the token rules.
+   */
+  #atTokenItem(take: () => boolean): boolean {
+    for (;;) {
+      if (take()) continue;
+      if (this.#closedAfterItem()) return false;
+      if (this.#resumedAfterComments() && take()) continue;
+      return !this.#acceptPunct('}');
+    }
+  }
+
+  #matchedFieldItem(fields: Field[]): boolean {
+    const m = this.#matchItem(FIELD_ITEM);
+    if (m === null) return false;
+    fields.push(this.#matchedField(m, 0));
+    this.#matched(FIELD_ITEM);
+    return true;
+  }
+
+  #matchedEntryItem(entries: ConstantEntry[]): boolean {
+    const m = this.#matchItem(ENTRY_ITEM);
+    if (m === null) return false;
+    const maturity = m[2];
+    const entry = entryNode(m[3]!, toInt(m[4]!), maturity === undefined ? 'STABLE' : MATURITY.get(maturity)!, m[5] ?? null);
+    this.#anchor(m.index + m[1]!.length, entry);
+    entries.push(entry);
+    this.#matched(ENTRY_ITEM);
+    return true;
   }
 
   /**
    * `pattern`'s match of the next item (see item-patterns.ts), reading no token: where the last
-   * matched item ended, else at the current token if it is an identifier. Null: the caller tries its
-   * other patterns, then #closedAfterItem, #resumedAfterComments, then its token rules.
+   * matched item ended, else at the current token if it is an identifier. Null: see #atTokenItem.
    */
   #matchItem(pattern: RegExp): RegExpExecArray | null {
     if (!this.#itemPatterns) return null;
@@ -502,13 +512,8 @@ class Parser {
       cluster.revision = this.#int('a revision number');
       this.#punct(';');
     }
-    for (;;) {
-      if (this.#matchedClusterItem(cluster)) continue;
-      if (this.#closedAfterItem()) break;
-      if (this.#resumedAfterComments() && this.#matchedClusterItem(cluster)) continue;
-      if (this.#acceptPunct('}')) break;
-      this.#clusterItem(cluster);
-    }
+    const take = () => this.#matchedClusterItem(cluster);
+    while (this.#atTokenItem(take)) this.#clusterItem(cluster);
     this.#anchors.set(cluster, this.#clusterAnchors);
     return cluster;
   }
@@ -752,11 +757,8 @@ class Parser {
         const name = this.#id('a cluster name');
         const instance: ServerClusterDraft = { name, attributes: [], commands: [], events: new Set<string>() };
         this.#punct('{');
-        for (;;) {
-          if (this.#matchedEndpointItem(instance)) continue;
-          if (this.#closedAfterItem()) break;
-          if (this.#resumedAfterComments() && this.#matchedEndpointItem(instance)) continue;
-          if (this.#acceptPunct('}')) break;
+        const take = () => this.#matchedEndpointItem(instance);
+        while (this.#atTokenItem(take)) {
           const e = this.#word();
           if (e === 'emits') {
             this.#advance();
